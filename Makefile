@@ -1,0 +1,27 @@
+# Two commands on a fresh machine (only python3 and pip): `make demo` and `make test`.
+# uv is bootstrapped with pip when it is missing; `uv sync --frozen` installs the locked stack.
+SHELL := /bin/bash
+UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
+RUN := $(UV) run --frozen
+
+.PHONY: install demo test test-fast bench proto lint clean
+
+install: .venv/.synced
+
+.venv/.synced: pyproject.toml uv.lock
+	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 \
+		|| python3 -m pip install --quiet uv
+	$(UV) sync --frozen
+	@touch $@
+
+demo: install
+	$(RUN) delta plan examples/flox-testbed.yaml --observations examples/flox-observations.csv --no-store
+
+test: install
+	$(RUN) pytest -q
+
+test-fast: install
+	$(RUN) pytest -q -m "not slow"
+
+clean:
+	rm -rf .venv .pytest_cache

@@ -1,0 +1,88 @@
+"""``delta plan``: a dry run of one round's plan."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from delta.cli.options import DbOption, FormatOption, OutputFormat
+from delta.errors import ConfigError
+
+
+def plan_command(
+    testbed: Annotated[Path, typer.Argument(help="Testbed YAML (or JSON) file.",
+                                            show_default=False)],
+    observations: Annotated[
+        list[Path] | None,
+        typer.Option("--observations", "-o", help="Observation file(s), CSV or JSON lines, "
+                     "added to what the store holds. Repeatable.", show_default=False),
+    ] = None,
+    deadline: Annotated[
+        float | None,
+        typer.Option("--deadline", help="Round deadline in seconds: plan the most work that "
+                     "fits (overrides round.deadline_s).", show_default=False),
+    ] = None,
+    db: DbOption = None,
+    no_store: Annotated[bool, typer.Option("--no-store", help="Ignore the store.")] = False,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Plan one round of TESTBED without dispatching anything.
+
+    Fits a runtime model per endpoint from measured observations (the store plus any
+    --observations files), then cuts epochs on slow endpoints and gives fast ones more,
+    so the round does at least the uniform baseline's work and finishes sooner.
+    Endpoints with no observations are planned from their declared hardware.
+    """
+    from delta.config import load_testbed
+    from delta.observations import read_observations
+    from delta.planning import check_known_endpoints, plan_testbed
+    from delta.store import Store, default_db_path
+
+    if deadline is not None and not deadline > 0:
+        raise ConfigError(f"must be positive, got {deadline:g}", field="--deadline")
+    tb = load_testbed(testbed)
+    obs = []
+    for f in observations or []:
+        recs = read_observations(f)
+        check_known_endpoints(tb, recs, str(f))
+        obs.extend(recs)
+    db_path = db or default_db_path()
+    if not no_store and db_path.exists():
+        with Store(db_path) as store:
+            obs.extend(store.observations())
+    plan = plan_testbed(tb, obs, deadline_s=deadline)
+    if fmt is OutputFormat.json:
+        typer.echo(json.dumps(plan.to_dict(), indent=2))
+    else:
+        render_plan(plan, Console(width=max(Console().width, 100)))
+
+
+def render_plan(plan, console: Console) -> None:
+    """The plan as a table, with the baseline and the speed-up over it."""
+    t = Table(title=f"Plan for {plan.testbed} ({plan.mode} mode)", title_justify="left")
+    for col, just in [("endpoint", "left"), ("runs on", "left"), ("samples", "right"),
+                      ("epochs", "right"), ("p50 s", "right"), ("p10–p90 s", "right"),
+                      ("usd", "right"), ("from", "left")]:
+        t.add_column(col, justify=just, no_wrap=True)
+    for a in plan.assignments:
+        q = a.predicted_seconds
+        t.add_row(a.endpoint, a.runs_on, str(a.samples), str(a.epochs), f"{q.p50:.3g}",
+                  f"{q.p10:.3g}–{q.p90:.3g}", f"{a.predicted_usd:.3g}",
+                  "runs" if a.profile == "observations" else "hardware")
+    console.print(t)
+    for a in plan.assignments:
+        console.print(f"  {a.endpoint}: {a.reason}", highlight=False)
+    r, b = plan.round, plan.baseline
+    console.print(
+        f"round: makespan {r.makespan_s:.2f} s, ${r.usd:.4f}, {r.sample_epochs} sample-epochs\n"
+        f"uniform baseline: makespan {b.makespan_s:.2f} s, ${b.usd:.4f}, "
+        f"{b.sample_epochs} sample-epochs\n"
+        f"speed-up over uniform: [bold]{plan.speedup:.2f}x[/bold]"
+    )
+    for note in plan.notes:
+        console.print(f"note: {note}")

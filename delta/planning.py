@@ -1,0 +1,64 @@
+"""From a testbed and observations to a plan: the edge around the pure core.
+
+This is the one place a :class:`~delta.config.Testbed` becomes a
+:class:`~tuner.problem.Problem`.  Executor settings (an emulator's hidden speed and link)
+are deliberately not carried over, so the planner can only learn them from observations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from delta.config import Hardware, Testbed
+from delta.errors import ObservationError
+from delta.observations import Observation
+from profiler.hardware import HardwareSpec
+from profiler.profiles import fit_profiles
+from tuner.plan import Plan, make_plan
+from tuner.problem import EndpointSpec, Problem, RoundSpec
+
+
+def hardware_spec(hw: Hardware) -> HardwareSpec:
+    return HardwareSpec(cores=hw.cores, clock_ghz=hw.clock_ghz, memory_gb=hw.memory_gb,
+                        arch=hw.arch, accelerator=hw.accelerator)
+
+
+def problem_from_testbed(tb: Testbed) -> Problem:
+    """The planner-visible facts of a testbed (no executor settings)."""
+    endpoints = tuple(
+        EndpointSpec(id=e.id, hardware=hardware_spec(e.hardware), samples=e.data.samples,
+                     bytes=e.data.bytes, movable=e.data.movable,
+                     bandwidth_mbps=e.network.bandwidth_mbps, latency_ms=e.network.latency_ms,
+                     price_per_hour=e.price_per_hour)
+        for e in tb.endpoints
+    )
+    r = tb.round
+    return Problem(
+        name=tb.name, endpoints=endpoints,
+        round=RoundSpec(samples=r.samples, epochs=r.epochs, batch_size=r.batch_size,
+                        min_epochs=r.min_epochs, max_epochs=r.max_epochs, deadline_s=r.deadline_s),
+        rounds=tb.rounds, exchange_usd_per_hour=tb.objective.exchange_usd_per_hour,
+        budget_usd_per_round=tb.objective.budget_usd_per_round,
+        min_participants=tb.objective.min_participants,
+    )
+
+
+def check_known_endpoints(tb: Testbed, observations: Sequence[Observation], source: str) -> None:
+    """Reject observations that name an endpoint the testbed does not have."""
+    known = {e.id for e in tb.endpoints} | {c.id for c in tb.cloud}
+    for i, o in enumerate(observations):
+        if o.endpoint not in known:
+            raise ObservationError(
+                f"unknown endpoint {o.endpoint!r} (testbed {tb.name!r} has "
+                f"{', '.join(sorted(known)[:5])}{', ...' if len(known) > 5 else ''})",
+                source=source, field=f"record {i + 1}",
+            )
+
+
+def plan_testbed(tb: Testbed, observations: Iterable[Observation],
+                 deadline_s: float | None = None) -> Plan:
+    """Fit profiles from ``observations`` and plan one round of ``tb``."""
+    problem = problem_from_testbed(tb)
+    hardware = {e.id: e.hardware for e in problem.endpoints}
+    profiles = fit_profiles(observations, hardware)
+    return make_plan(problem, profiles, deadline_s=deadline_s)
