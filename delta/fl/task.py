@@ -1,0 +1,112 @@
+"""The training task: what runs at an endpoint for one FL round.
+
+:func:`train_task` is self-contained (it imports what it needs when it runs) so Globus
+Compute's ``ComputeSerializer`` can ship it by reference to any endpoint where DELTA is
+installed.  Weights travel as lists of numpy arrays, never as pickled models.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def train_task(
+    builder: str,
+    weights: list | None,
+    data: dict[str, Any],
+    samples: int,
+    epochs: int,
+    batch_size: int = 32,
+    *,
+    builder_kwargs: dict[str, Any] | None = None,
+    seed: int = 0,
+    learning_rate: float = 0.05,
+    prox_mu: float = 0.0,
+    threads: int = 0,
+) -> dict[str, Any]:
+    """Train the model on ``samples`` local samples for ``epochs`` epochs.
+
+    Parameters
+    ----------
+    builder:
+        ``"package.module:function"`` returning a ``keras.Model``.
+    weights:
+        Global weights to start from (``None``: the builder's initialisation).
+    data:
+        A data spec for :func:`delta.fl.data.load`.
+    samples, epochs, batch_size:
+        The plan's knobs. ``samples`` is capped by the local data.
+    prox_mu:
+        FedProx proximal term weight (0: plain local SGD).
+    threads:
+        TensorFlow intra-op threads (0: TensorFlow's default).
+
+    Returns
+    -------
+    dict
+        ``weights`` (list of arrays), ``samples``, ``epochs``, ``timings`` (load, build,
+        train, total seconds), ``hardware`` (cores, memory_gb) and ``metrics`` (loss,
+        accuracy of the last epoch).
+    """
+    import os
+    import time
+
+    t0 = time.perf_counter()
+    import numpy as np
+
+    from delta.fl.data import load
+
+    x, y = load(data)
+    rng = np.random.default_rng(seed)
+    n = min(int(samples), len(x))
+    pick = rng.choice(len(x), size=n, replace=False) if n < len(x) else np.arange(len(x))
+    x, y = x[pick], y[pick]
+    t_load = time.perf_counter()
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import keras
+    import tensorflow as tf
+
+    if threads:
+        try:
+            tf.config.threading.set_intra_op_parallelism_threads(int(threads))
+            tf.config.threading.set_inter_op_parallelism_threads(1)
+        except RuntimeError:
+            pass  # already initialised in this worker; keep its setting
+    keras.utils.set_random_seed(seed)
+    from delta.fl.models import resolve_builder
+
+    model = resolve_builder(builder)(**(builder_kwargs or {}))
+    if weights is not None:
+        model.set_weights([np.asarray(w) for w in weights])
+    loss_fn = keras.losses.SparseCategoricalCrossentropy()
+    optimizer = keras.optimizers.SGD(learning_rate=learning_rate)
+    if prox_mu > 0 and weights is not None:
+        anchor = [tf.constant(np.asarray(w)) for w in weights]
+
+        def loss(y_true, y_pred):
+            prox = tf.add_n([tf.reduce_sum(tf.square(v - a))
+                             for v, a in zip(model.trainable_weights, anchor)])
+            return loss_fn(y_true, y_pred) + 0.5 * prox_mu * prox
+    else:
+        loss = loss_fn
+    model.compile(optimizer=optimizer, loss=loss, metrics=["accuracy"])
+    t_build = time.perf_counter()
+
+    history = model.fit(x, y, epochs=int(epochs), batch_size=int(batch_size), verbose=0,
+                        shuffle=True) if n and epochs else None
+    t_train = time.perf_counter()
+    metrics = ({k: float(v[-1]) for k, v in history.history.items()} if history else {})
+    return {
+        "weights": [np.asarray(w) for w in model.get_weights()],
+        "samples": n,
+        "epochs": int(epochs),
+        "batch_size": int(batch_size),
+        "model_params": int(model.count_params()),
+        "timings": {"load": t_load - t0, "build": t_build - t_load, "train": t_train - t_build,
+                    "total": t_train - t0},
+        "hardware": {"cores": os.cpu_count() or 1,
+                     "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+                                        / 2**30, 2)},
+        "metrics": metrics,
+    }
