@@ -53,7 +53,8 @@ class Executor(_Strict):
     """How tasks reach an endpoint.
 
     ``speed``, ``bandwidth_mbps`` and ``latency_ms`` of an emulated executor are the
-    emulator's hidden truth; the planner never reads them.
+    emulator's hidden truth; the planner never reads them.  ``fail_rate`` and
+    ``preempt_rate`` inject failures (no result) and preemptions (work lost partway).
     """
 
     kind: Literal["local", "emulated", "globus"] = "local"
@@ -62,6 +63,7 @@ class Executor(_Strict):
     bandwidth_mbps: Pos | None = None
     latency_ms: NonNeg = 0.0
     fail_rate: Annotated[float, Field(ge=0, le=1)] = 0.0
+    preempt_rate: Annotated[float, Field(ge=0, le=1)] = 0.0
 
     @model_validator(mode="after")
     def _globus_needs_id(self) -> Executor:

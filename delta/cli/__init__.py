@@ -10,7 +10,7 @@ import sys
 
 import typer
 
-from delta.cli import observe, plan
+from delta.cli import observe, plan, run
 from delta.errors import DeltaError
 
 app = typer.Typer(
@@ -24,6 +24,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.command("plan")(plan.plan_command)
+app.command("run")(run.run_command)
 app.add_typer(observe.app, name="observe")
 
 

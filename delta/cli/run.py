@@ -1,0 +1,150 @@
+"""``delta run``: dispatch FL rounds on a testbed, learning between rounds."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from delta.cli.options import DbOption, FormatOption, OutputFormat
+
+
+def run_command(
+    testbed: Annotated[Path, typer.Argument(help="Testbed YAML (or JSON) file.",
+                                            show_default=False)],
+    rounds: Annotated[int | None, typer.Option("--rounds", "-r", help="FL rounds (default: "
+                                               "the testbed's rounds).", show_default=False)] = None,
+    strategy: Annotated[str, typer.Option("--strategy", "-s", help="uniform (same work "
+                        "everywhere), proportional (by declared hardware) or delta (learned "
+                        "profiles, re-planned every round).")] = "delta",
+    seed: Annotated[int, typer.Option(help="Seeds data partition, training and injected "
+                                           "failures.")] = 0,
+    fmt: FormatOption = OutputFormat.table,
+    out: Annotated[Path | None, typer.Option("--out", help="Also write the JSON record here.",
+                                             show_default=False)] = None,
+    aggregation: Annotated[str, typer.Option(help="fedavg or fedprox.")] = "fedavg",
+    weighting: Annotated[str, typer.Option(help="FedAvg weights: samples, sample_epochs or "
+                                                "equal.")] = "samples",
+    mu: Annotated[float, typer.Option(help="FedProx proximal weight.")] = 0.01,
+    non_iid: Annotated[float | None, typer.Option("--non-iid", help="Dirichlet alpha for a "
+                       "non-IID split of sklearn:digits (default: IID).",
+                       show_default=False)] = None,
+    calibrate: Annotated[bool, typer.Option(help="delta: first a calibration round "
+                                                 "(min_epochs everywhere).")] = False,
+    margin: Annotated[float, typer.Option(help="delta: deadline = (1 + margin) x the plan's "
+                                               "largest p90.")] = 0.5,
+    model: Annotated[str | None, typer.Option(help="Model builder 'package.module:function' "
+                     "(overrides the testbed).", show_default=False)] = None,
+    learning_rate: Annotated[float, typer.Option(help="Local SGD learning rate.")] = 0.1,
+    workers: Annotated[int, typer.Option(help="Worker processes of the local endpoint "
+                                              "engine.")] = 2,
+    checkpoint: Annotated[Path | None, typer.Option(help="Checkpoint directory (default: "
+                          "runs/<testbed>-<strategy>-seed<S> next to the store).",
+                          show_default=False)] = None,
+    resume: Annotated[bool, typer.Option(help="Continue from the checkpoint.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Run FL rounds of TESTBED on its endpoints and learn from every task.
+
+    Each round the strategy plans samples and epochs per endpoint; the training task runs
+    on each endpoint's executor (Globus Compute, the local endpoint engine, or an emulated
+    device on a virtual clock); updates are folded in as they arrive; a failed or late
+    endpoint is dropped from the round and re-planned.  Every task's duration goes to the
+    observation store, so delta's next plan learns from it.
+    """
+    from delta.config import load_testbed
+    from delta.fl.api import default_checkpoint_dir, run_testbed
+    from delta.fl.strategies import make_strategy
+
+    if rounds is not None and rounds < 1:
+        from delta.errors import ConfigError
+
+        raise ConfigError(f"must be at least 1, got {rounds}", field="--rounds")
+    make_strategy(strategy)  # an unknown strategy fails before the testbed is read
+    tb = load_testbed(testbed)
+    ckpt = checkpoint or default_checkpoint_dir(tb, strategy, seed)
+    console = Console(stderr=True)
+    with _Progress(console, fmt is OutputFormat.table) as progress:
+        result = run_testbed(
+            tb, rounds=rounds, strategy=strategy, seed=seed, aggregation=aggregation,
+            weighting=weighting, mu=mu, alpha=non_iid, calibrate=calibrate, margin=margin,
+            workers=workers, learning_rate=learning_rate, builder=model, db=db,
+            checkpoint_dir=ckpt, resume=resume, base_dir=str(testbed.resolve().parent),
+            on_event=progress.event,
+        )
+    record = result.record
+    if out is not None:
+        out.write_text(json.dumps(record, indent=2) + "\n")
+    if fmt is OutputFormat.json:
+        typer.echo(json.dumps(record, indent=2))
+    else:
+        render_record(record, Console(width=max(Console().width, 100)))
+
+
+class _Progress:
+    """Rich progress on stderr: rounds, and the endpoints of the current round."""
+
+    def __init__(self, console: Console, verbose: bool):
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        self.console, self.verbose = console, verbose
+        self.bar = Progress(TextColumn("{task.description}"), BarColumn(),
+                            MofNCompleteColumn(), console=console, transient=True)
+        self.rounds_id: Any = None
+        self.tasks_id: Any = None
+
+    def __enter__(self) -> _Progress:
+        self.bar.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.bar.stop()
+
+    def event(self, kind: str, p: dict[str, Any]) -> None:
+        if kind == "round":
+            if self.rounds_id is None:
+                self.rounds_id = self.bar.add_task("rounds", total=p["rounds"],
+                                                   completed=p["round"] - 1)
+            if self.tasks_id is not None:
+                self.bar.remove_task(self.tasks_id)
+            self.tasks_id = self.bar.add_task(f"round {p['round']} endpoints", total=p["tasks"])
+            for note in p["notes"]:
+                self.console.print(f"[dim]round {p['round']}: {note}[/dim]")
+        elif kind == "task":
+            self.bar.advance(self.tasks_id)
+            if p["outcome"] != "ok":
+                self.console.print(f"  {p['endpoint']}: {p['outcome']} after {p['seconds']:.3g} s"
+                                   + (f" ({p['note']})" if p.get("note") else ""),
+                                   highlight=False)
+        elif kind == "round_done":
+            self.bar.advance(self.rounds_id)
+            acc = "-" if p["accuracy"] is None else f"{p['accuracy']:.3f}"
+            self.console.print(
+                f"round {p['round']}: {p['round_s']:.3g} s (elapsed {p['elapsed_s']:.4g} s), "
+                f"accuracy {acc}, {p['participants']}/{len(p['endpoints'])} in time",
+                highlight=False)
+
+
+def render_record(record: dict[str, Any], console: Console) -> None:
+    """The run as a table: one row per round."""
+    t = Table(title=f"{record['testbed']}: {record['strategy']} strategy, seed {record['seed']} "
+              f"({record['clock']} clock)", title_justify="left")
+    for col in ("round", "round s", "elapsed s", "accuracy", "in time", "dropped",
+                "epochs (min–max)"):
+        t.add_column(col, justify="left" if col == "dropped" else "right")
+    for r in record["rounds"]:
+        dropped = [f"{e['endpoint']} ({e['outcome']})" for e in r["endpoints"]
+                   if e["outcome"] != "ok"]
+        ep = [e["epochs"] for e in r["endpoints"]]
+        t.add_row(str(r["round"]), f"{r['round_s']:.3g}", f"{r['elapsed_s']:.4g}",
+                  "-" if r["accuracy"] is None else f"{r['accuracy']:.3f}",
+                  f"{r['participants']}/{len(r['endpoints'])}", ", ".join(dropped) or "-",
+                  f"{min(ep)}–{max(ep)}" if ep else "-")
+    console.print(t)
+    acc = record["final_accuracy"]
+    console.print(f"final accuracy {'-' if acc is None else f'{acc:.3f}'}, "
+                  f"elapsed {record['elapsed_s']:.4g} s, ${record['usd']:.4f}")

@@ -1,0 +1,258 @@
+"""Round control: dispatch a plan, fold updates as they arrive, learn from every task.
+
+Each round the strategy plans from every observation so far; the controller sends the
+training task to each endpoint's executor and folds each update into the global model
+as it arrives (eager aggregation).  A task that fails, is preempted or finishes after the
+round's deadline is dropped from the round and recorded; the round completes when at
+least ``min_participants`` updates arrived in time.  Every task's measured duration
+becomes an observation in the store, so the next round's plan uses it (the closed loop).
+After every round the global model and the record are checkpointed; a run resumes from
+its checkpoint.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from delta.config import Testbed
+from delta.errors import ConfigError, DeltaError
+from delta.fl import checkpoint
+from delta.fl.aggregation import Aggregator, FedAvg, Update
+from delta.fl.executors.base import TaskFailure
+from delta.fl.strategies import EndpointTask, Strategy
+from delta.fl.task import evaluate_task, initial_weights, train_task
+from delta.observations import Observation
+
+RECORD_VERSION = 1
+Event = Callable[[str, dict[str, Any]], None]
+
+
+@dataclass
+class RunSettings:
+    """How a run trains; the testbed says where."""
+
+    strategy: Strategy
+    rounds: int
+    builder: str
+    seed: int = 0
+    aggregator: Aggregator = field(default_factory=lambda: FedAvg("samples"))
+    builder_kwargs: dict[str, Any] = field(default_factory=dict)
+    learning_rate: float = 0.1
+    threads: int = 1
+    #: Wall seconds to wait for any one task before giving it up as failed.
+    task_timeout_s: float = 600.0
+    #: Data spec of the held-out validation set (``None``: no accuracy).
+    validation: dict[str, Any] | None = None
+
+
+@dataclass
+class RunResult:
+    """The JSON-ready run record and the final global weights."""
+
+    record: dict[str, Any]
+    weights: list
+
+
+def _clock(executors: Mapping[str, Executor]) -> str:
+    kinds = {getattr(ex, "clock", "wall") for ex in executors.values()}
+    return kinds.pop() if len(kinds) == 1 else "mixed"
+
+
+class _Round:
+    """One round in flight: its futures, the eager fold and what each endpoint did."""
+
+    def __init__(self, tb: Testbed, plan_tasks: tuple[EndpointTask, ...],
+                 deadline: float | None, aggregator: Aggregator, round_index: int):
+        self.tb, self.deadline, self.round_index = tb, deadline, round_index
+        self.fold = aggregator.folder()
+        self.pending: dict[Future, tuple[EndpointTask, bool]] = {}
+        self.entries: list[dict[str, Any]] = []
+        self.observations: list[Observation] = []
+        self.tasks = plan_tasks
+
+    def settle(self, f: Future, task: EndpointTask, wall_s: float) -> dict[str, Any]:
+        obs: dict[str, Any] = {"samples": task.samples, "epochs": task.epochs,
+                               "batch_size": task.batch_size}
+        try:
+            res = f.result()
+        except TaskFailure as exc:
+            outcome, seconds, ok, note = exc.outcome, exc.seconds, False, exc.message
+            seconds = wall_s if seconds is None else seconds
+        except Exception as exc:  # an adapter that raised something of its own
+            outcome, seconds, ok, note = "failed", wall_s, False, f"{type(exc).__name__}: {exc}"
+        else:
+            seconds = float(res.get("virtual_seconds", wall_s))
+            obs.update(samples=res["samples"], epochs=res["epochs"],
+                       model_params=res.get("model_params", 0), bytes=res.get("bytes_moved", 0))
+            ok, note = True, ""
+            if self.deadline is not None and seconds > self.deadline:
+                outcome = "late"  # it did finish: its duration is real, its update too late
+            else:
+                outcome = "ok"
+                self.fold.fold(Update(res["weights"], res["samples"], res["epochs"]))
+        return self._record(task, outcome, seconds, ok, note, obs)
+
+    def give_up(self, task: EndpointTask, outcome: str, wall_s: float) -> dict[str, Any]:
+        """A wall-clock task still running at the deadline (or the task timeout)."""
+        obs = {"samples": task.samples, "epochs": task.epochs, "batch_size": task.batch_size}
+        return self._record(task, outcome, wall_s, False, "no result in time", obs)
+
+    def _record(self, task: EndpointTask, outcome: str, seconds: float, ok: bool, note: str,
+                obs: dict[str, Any]) -> dict[str, Any]:
+        price = self.tb.endpoint(task.endpoint).price_per_hour
+        entry = {"endpoint": task.endpoint, "samples": obs["samples"], "epochs": obs["epochs"],
+                 "seconds": round(seconds, 4), "outcome": outcome,
+                 "usd": round(price * seconds / 3600.0, 6)}
+        if task.predicted_p90_s is not None:
+            entry["predicted_p90_s"] = round(task.predicted_p90_s, 4)
+        if note:
+            entry["note"] = note
+        self.entries.append(entry)
+        self.observations.append(Observation(
+            endpoint=task.endpoint, seconds=seconds, ok=ok, timestamp=time.time(),
+            extra={"round": float(self.round_index)}, threads=1, **obs))
+        return entry
+
+    def duration(self) -> float:
+        """Until the last update in time arrived, or the deadline if anyone was late."""
+        ends = [self.deadline if e["outcome"] == "late" and self.deadline is not None
+                else e["seconds"] for e in self.entries]
+        return max(ends, default=0.0)
+
+
+def _initial(settings: RunSettings, evaluator: Executor) -> list:
+    try:
+        return evaluator.submit(initial_weights, settings.builder,
+                                builder_kwargs=settings.builder_kwargs,
+                                seed=settings.seed).result(timeout=settings.task_timeout_s)
+    except TaskFailure as exc:
+        raise ConfigError(f"cannot build the model: {exc.message}", field="model.builder") from None
+
+
+def run_rounds(tb: Testbed, settings: RunSettings, executors: Mapping[str, Executor],
+               evaluator: Executor, data: Mapping[str, dict[str, Any]], *,
+               store: Any = None, checkpoint_dir: Path | None = None, resume: bool = False,
+               on_event: Event | None = None) -> RunResult:
+    """Run ``settings.rounds`` FL rounds of ``tb`` (or the rest of them, resuming).
+
+    Parameters
+    ----------
+    executors:
+        One executor per endpoint id.
+    evaluator:
+        Where the initial model is built and the global model evaluated (the local
+        engine), so TensorFlow stays out of this process.
+    data:
+        Each endpoint's data spec for the training task.
+    store:
+        A :class:`delta.store.Store`: the observations the strategy plans from, and where
+        every task's measurement goes.
+    checkpoint_dir, resume:
+        Checkpoint after every round; with ``resume``, continue from the checkpoint.
+    on_event:
+        Progress callback: ``("round", ...)``, ``("task", entry)``, ``("round_done", ...)``.
+    """
+    emit = on_event or (lambda kind, payload: None)
+    record: dict[str, Any] = {
+        "version": RECORD_VERSION, "testbed": tb.name, "strategy": settings.strategy.name,
+        "seed": settings.seed, "aggregation": settings.aggregator.name,
+        "clock": _clock(executors), "rounds": [],
+    }
+    weights = None
+    if resume and checkpoint_dir is not None and (saved := checkpoint.load(checkpoint_dir)):
+        old, weights = saved
+        for key in ("testbed", "strategy", "seed"):
+            if old.get(key) != record[key]:
+                raise DeltaError(f"checkpoint is for {key} {old.get(key)!r}, not "
+                                 f"{record[key]!r}", source=str(checkpoint_dir))
+        record["rounds"] = old["rounds"]
+    if weights is None:
+        weights = _initial(settings, evaluator)
+    elapsed = record["rounds"][-1]["elapsed_s"] if record["rounds"] else 0.0
+    min_participants = tb.objective.min_participants
+
+    for r in range(len(record["rounds"]) + 1, settings.rounds + 1):
+        observations = store.observations() if store is not None else []
+        plan = settings.strategy.plan(tb, observations, r)
+        emit("round", {"round": r, "rounds": settings.rounds, "tasks": len(plan.tasks),
+                       "deadline_s": plan.deadline_s, "notes": list(plan.notes)})
+        rnd = _Round(tb, plan.tasks, plan.deadline_s, settings.aggregator, r)
+        wall0 = time.perf_counter()
+        for i, t in enumerate(plan.tasks):
+            ex = executors[t.endpoint]
+            f = ex.submit(train_task, settings.builder, weights, data[t.endpoint], t.samples,
+                          t.epochs, t.batch_size, builder_kwargs=settings.builder_kwargs,
+                          seed=settings.seed * 1_000_003 + r * 1009 + i,
+                          learning_rate=settings.learning_rate, threads=settings.threads,
+                          **settings.aggregator.task_options())
+            rnd.pending[f] = (t, getattr(ex, "clock", "wall") == "virtual")
+        _collect(rnd, wall0, settings.task_timeout_s, emit)
+
+        complete = rnd.fold.count >= min_participants
+        if complete:
+            weights = rnd.fold.result()
+        accuracy = None
+        if settings.validation is not None:
+            accuracy = evaluator.submit(
+                evaluate_task, settings.builder, weights, settings.validation,
+                builder_kwargs=settings.builder_kwargs,
+            ).result(timeout=settings.task_timeout_s)["accuracy"]
+        round_s = rnd.duration()
+        elapsed += round_s
+        entry = {
+            "round": r, "elapsed_s": round(elapsed, 4), "round_s": round(round_s, 4),
+            "wall_s": round(time.perf_counter() - wall0, 4),
+            "accuracy": None if accuracy is None else round(accuracy, 4),
+            "deadline_s": None if plan.deadline_s is None else round(plan.deadline_s, 4),
+            "participants": rnd.fold.count, "complete": complete,
+            "usd": round(sum(e["usd"] for e in rnd.entries), 6),
+            "endpoints": sorted(rnd.entries, key=lambda e: e["endpoint"]),
+        }
+        if not complete:
+            entry["note"] = (f"only {rnd.fold.count} update(s) in time, below "
+                             f"min_participants={min_participants}: global model kept")
+        record["rounds"].append(entry)
+        if store is not None:
+            store.add(rnd.observations)
+        if checkpoint_dir is not None:
+            checkpoint.save(checkpoint_dir, record, weights)
+        emit("round_done", entry)
+
+    rounds = record["rounds"]
+    record["final_accuracy"] = rounds[-1]["accuracy"] if rounds else None
+    record["elapsed_s"] = rounds[-1]["elapsed_s"] if rounds else 0.0
+    record["usd"] = round(sum(x["usd"] for x in rounds), 6)
+    return RunResult(record=record, weights=weights)
+
+
+def _collect(rnd: _Round, wall0: float, task_timeout_s: float, emit: Event) -> None:
+    """Settle every task of the round as it finishes; give up on stragglers in time."""
+    deadline = rnd.deadline
+    while rnd.pending:
+        now = time.perf_counter() - wall0
+        limit = task_timeout_s
+        if deadline is not None and any(not virt for _, virt in rnd.pending.values()):
+            limit = min(limit, deadline)  # wall-clock endpoints are cut at the deadline
+        done, _ = wait(list(rnd.pending), timeout=max(limit - now, 0.0),
+                       return_when=FIRST_COMPLETED)
+        now = time.perf_counter() - wall0
+        for f in done:
+            task, _ = rnd.pending.pop(f)
+            emit("task", rnd.settle(f, task, now))
+        if done:
+            continue
+        for f, (task, virt) in list(rnd.pending.items()):
+            if now >= task_timeout_s:
+                outcome = "failed"
+            elif not virt and deadline is not None and now >= deadline:
+                outcome = "late"
+            else:
+                continue
+            del rnd.pending[f]
+            f.cancel()
+            emit("task", rnd.give_up(task, outcome, now))

@@ -1,0 +1,50 @@
+"""Round strategies: who trains how many samples and epochs, and the round's deadline.
+
+A strategy is pure: it reads the testbed and the observations so far and returns a
+:class:`RoundPlan`.  The controller dispatches it, and feeds what happened back in as
+observations for the next round.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from delta.config import Testbed
+from delta.observations import Observation
+
+
+@dataclass(frozen=True)
+class EndpointTask:
+    """One endpoint's share of a round."""
+
+    endpoint: str
+    samples: int
+    epochs: int
+    batch_size: int
+    predicted_p90_s: float | None = None
+
+
+@dataclass(frozen=True)
+class RoundPlan:
+    """A round: the tasks, the deadline (``None``: wait for everyone) and why."""
+
+    tasks: tuple[EndpointTask, ...]
+    deadline_s: float | None = None
+    notes: tuple[str, ...] = ()
+
+
+class Strategy:
+    """Base of round strategies; :meth:`plan` is the one method to implement."""
+
+    name = "base"
+
+    def plan(self, testbed: Testbed, observations: Sequence[Observation],
+             round_index: int) -> RoundPlan:
+        raise NotImplementedError
+
+
+def local_samples(testbed: Testbed) -> dict[str, int]:
+    """``round.samples`` capped by what each endpoint holds (endpoints without data omitted)."""
+    return {e.id: min(testbed.round.samples, e.data.samples)
+            for e in testbed.endpoints if e.data.samples > 0}

@@ -1,0 +1,60 @@
+"""``delta``: the tuner's plan from learned profiles, re-planned every round.
+
+Each round refits the profiles from every observation so far (the closed loop) and asks
+the planner for samples and epochs.  The round deadline is the plan's slowest p90 plus a
+margin once every endpoint's profile rests on its own runs; before that, the testbed's
+deadline (if any) applies.  An optional calibration round first measures every endpoint
+with ``min_epochs``, a short round that still trains.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from delta.config import Testbed
+from delta.fl.strategies.base import EndpointTask, RoundPlan, Strategy, local_samples
+from delta.observations import Observation
+from delta.planning import plan_testbed
+
+
+class Tuned(Strategy):
+    """DELTA's own strategy.
+
+    Parameters
+    ----------
+    margin:
+        The deadline is ``(1 + margin)`` times the plan's largest p90.
+    calibrate:
+        Run a calibration round (``min_epochs`` everywhere) while some endpoint has no
+        observations.
+    """
+
+    name = "delta"
+
+    def __init__(self, *, margin: float = 0.5, calibrate: bool = False):
+        if margin < 0:
+            raise ValueError(f"margin must be non-negative, got {margin}")
+        self.margin = margin
+        self.calibrate = calibrate
+
+    def plan(self, testbed: Testbed, observations: Sequence[Observation],
+             round_index: int) -> RoundPlan:
+        r = testbed.round
+        seen = {o.endpoint for o in observations if o.ok and o.task == "train"}
+        samples = local_samples(testbed)
+        if self.calibrate and not set(samples) <= seen:
+            return RoundPlan(
+                tasks=tuple(EndpointTask(ep, n, r.min_epochs, r.batch_size)
+                            for ep, n in samples.items()),
+                deadline_s=r.deadline_s,
+                notes=(f"calibration: {r.min_epochs} epoch(s) everywhere to measure endpoints "
+                       "without observations",),
+            )
+        plan = plan_testbed(testbed, observations)
+        tasks = tuple(EndpointTask(a.endpoint, a.samples, a.epochs, a.batch_size,
+                                   a.predicted_seconds.p90) for a in plan.assignments)
+        deadline = r.deadline_s
+        if all(a.profile == "observations" for a in plan.assignments):
+            learned = (1.0 + self.margin) * max(t.predicted_p90_s or 0.0 for t in tasks)
+            deadline = learned if deadline is None else min(deadline, learned)
+        return RoundPlan(tasks=tasks, deadline_s=deadline, notes=plan.notes)
