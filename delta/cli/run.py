@@ -58,13 +58,14 @@ def run_command(
     """
     from delta.config import load_testbed
     from delta.fl.api import default_checkpoint_dir, run_testbed
-    from delta.fl.strategies import make_strategy
+    from delta.fl.strategies import STRATEGIES, make_strategy
 
     if rounds is not None and rounds < 1:
         from delta.errors import ConfigError
 
         raise ConfigError(f"must be at least 1, got {rounds}", field="--rounds")
-    make_strategy(strategy)  # an unknown strategy fails before the testbed is read
+    if strategy not in STRATEGIES:
+        make_strategy(strategy)  # raises the one-line error before the testbed is read
     tb = load_testbed(testbed)
     ckpt = checkpoint or default_checkpoint_dir(tb, strategy, seed)
     console = Console(stderr=True)

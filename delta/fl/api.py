@@ -13,9 +13,13 @@ from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any, Callable
 
+from typing import TYPE_CHECKING
+
 from delta.config import Testbed, load_testbed, parse_testbed
 from delta.errors import ConfigError
-from delta.fl.rounds import Event, RunResult, RunSettings, run_rounds
+
+if TYPE_CHECKING:
+    from delta.fl.rounds import Event, RunResult
 
 
 def resolve_builder_name(tb: Testbed, override: str | None = None) -> str:
@@ -61,21 +65,20 @@ def run_testbed(
     workers: int = 2, learning_rate: float = 0.1, builder: str | None = None,
     builder_kwargs: Mapping[str, Any] | None = None, db: str | Path | None = None,
     checkpoint_dir: Path | None = None, resume: bool = False, base_dir: str | None = None,
-    executors: Mapping[str, Executor] | None = None, on_event: Event | None = None,
+    executors: Mapping[str, Executor] | None = None, engine: Any = None,
+    on_event: Event | None = None,
 ) -> RunResult:
     """Run FL rounds of ``tb`` on its endpoints; see :func:`delta.fl.rounds.run_rounds`.
+
+    ``executors`` replaces endpoints' executors by id; ``engine`` (an
+    :class:`~delta.fl.executors.engine.EngineExecutor`) is reused instead of starting one.
 
     Raises
     ------
     ConfigError
         Bad settings, one line naming the field.
     """
-    from delta.fl.aggregation import make_aggregator
-    from delta.fl.data import endpoint_specs
-    from delta.fl.dispatch import Dispatch
-    from delta.fl.strategies import make_strategy
-    from delta.store import Store
-
+    # Everything a user can get wrong is checked before the heavy imports below.
     rounds = tb.rounds if rounds is None else rounds
     if rounds < 1:
         raise ConfigError(f"must be at least 1, got {rounds}", field="--rounds")
@@ -85,20 +88,35 @@ def run_testbed(
         raise ConfigError(f"must be at least 1, got {workers}", field="--workers")
     if not learning_rate > 0:
         raise ConfigError(f"must be positive, got {learning_rate:g}", field="--learning-rate")
+    if aggregation not in ("fedavg", "fedprox"):
+        raise ConfigError(f"unknown aggregation {aggregation!r} (use fedavg or fedprox)",
+                          field="--aggregation")
+    if weighting not in ("samples", "sample_epochs", "equal"):
+        raise ConfigError(f"unknown weighting {weighting!r} (use samples, sample_epochs or "
+                          "equal)", field="--weighting")
+    if not mu >= 0 or not margin >= 0:
+        raise ConfigError("must not be negative", field="--mu" if not mu >= 0 else "--margin")
+    builder = resolve_builder_name(tb, builder)
+    from delta.fl.strategies import make_strategy
+
     strat = make_strategy(strategy, calibrate=calibrate, margin=margin)
-    try:
-        agg = make_aggregator(aggregation, weighting=weighting, mu=mu)
-    except ValueError as exc:
-        raise ConfigError(str(exc), field="--aggregation") from None
+
+    from delta.fl.aggregation import make_aggregator
+    from delta.fl.data import endpoint_specs
+    from delta.fl.dispatch import Dispatch
+    from delta.fl.rounds import RunSettings, run_rounds
+    from delta.store import Store
+
+    agg = make_aggregator(aggregation, weighting=weighting, mu=mu)
     settings = RunSettings(
-        strategy=strat, rounds=rounds, builder=resolve_builder_name(tb, builder), seed=seed,
+        strategy=strat, rounds=rounds, builder=builder, seed=seed,
         aggregator=agg, builder_kwargs=dict(builder_kwargs or {}), learning_rate=learning_rate,
         validation=({"source": "sklearn:digits", "split": "validation"}
                     if all(e.data.source == "sklearn:digits" for e in tb.endpoints) else None),
     )
     data = endpoint_specs(list(tb.endpoints), seed, alpha, base_dir)
-    with Store(db) as store, Dispatch(tb, seed=seed, workers=workers,
-                                      overrides=executors) as dispatch:
+    with Store(db) as store, Dispatch(tb, seed=seed, workers=workers, overrides=executors,
+                                      engine=engine) as dispatch:
         return run_rounds(tb, settings, dispatch.executors, dispatch.engine, data,
                           store=store, checkpoint_dir=checkpoint_dir, resume=resume,
                           on_event=on_event)

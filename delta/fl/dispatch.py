@@ -23,9 +23,11 @@ class Dispatch:
     """
 
     def __init__(self, testbed: Testbed, *, seed: int = 0, workers: int = 2,
-                 overrides: Mapping[str, Executor] | None = None):
+                 overrides: Mapping[str, Executor] | None = None,
+                 engine: EngineExecutor | None = None):
         overrides = dict(overrides or {})
-        self.engine = EngineExecutor(workers=workers, warm=True)
+        self._own_engine = engine is None
+        self.engine = engine if engine is not None else EngineExecutor(workers=workers, warm=True)
         self._owned: list[Executor] = []
         self.executors: dict[str, Executor] = {}
         try:
@@ -55,7 +57,8 @@ class Dispatch:
     def close(self) -> None:
         for ex in self._owned:
             ex.shutdown(wait=False, cancel_futures=True)
-        self.engine.shutdown(wait=True)
+        if self._own_engine:
+            self.engine.shutdown(wait=True)
 
     def __enter__(self) -> Dispatch:
         return self

@@ -24,7 +24,7 @@ from delta.errors import ConfigError, DeltaError
 from delta.fl import checkpoint
 from delta.fl.aggregation import Aggregator, FedAvg, Update
 from delta.fl.executors.base import TaskFailure
-from delta.fl.strategies import EndpointTask, Strategy
+from delta.fl.strategies.base import EndpointTask, Strategy
 from delta.fl.task import evaluate_task, initial_weights, train_task
 from delta.observations import Observation
 

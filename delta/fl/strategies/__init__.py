@@ -1,26 +1,37 @@
-"""Round strategies: ``uniform``, ``proportional`` and ``delta``."""
+"""Round strategies: ``uniform``, ``proportional`` and ``delta``.
+
+Each lives in its own module, imported when chosen (``delta`` pulls in the profiler and
+scikit-learn), so bad input is reported before anything heavy loads.
+"""
 
 from __future__ import annotations
 
 from delta.errors import ConfigError
-from delta.fl.strategies.base import EndpointTask, RoundPlan, Strategy
-from delta.fl.strategies.proportional import Proportional
-from delta.fl.strategies.tuned import Tuned
-from delta.fl.strategies.uniform import Uniform
 
 STRATEGIES = ("uniform", "proportional", "delta")
 
-__all__ = ["STRATEGIES", "EndpointTask", "Proportional", "RoundPlan", "Strategy", "Tuned",
-           "Uniform", "make_strategy"]
+__all__ = ["STRATEGIES", "make_strategy"]
 
 
-def make_strategy(name: str, *, calibrate: bool = False, margin: float = 0.5) -> Strategy:
-    """A strategy by name."""
+def make_strategy(name: str, *, calibrate: bool = False, margin: float = 0.5):
+    """A :class:`~delta.fl.strategies.base.Strategy` by name.
+
+    Raises
+    ------
+    ConfigError
+        An unknown name.
+    """
     if name == "uniform":
+        from delta.fl.strategies.uniform import Uniform
+
         return Uniform()
     if name == "proportional":
+        from delta.fl.strategies.proportional import Proportional
+
         return Proportional()
     if name == "delta":
+        from delta.fl.strategies.tuned import Tuned
+
         return Tuned(margin=margin, calibrate=calibrate)
     raise ConfigError(f"unknown strategy {name!r} (use {', '.join(STRATEGIES)})",
                       field="--strategy")

@@ -1,0 +1,94 @@
+"""Aggregation math, exact against hand computation."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from delta.fl.aggregation import FedAvg, FedProx, Update, make_aggregator, weighted_average
+
+
+def _updates():
+    a = [np.array([1.0, 2.0]), np.array([[0.0, 4.0]])]
+    b = [np.array([3.0, 6.0]), np.array([[8.0, 0.0]])]
+    c = [np.array([5.0, -2.0]), np.array([[4.0, 4.0]])]
+    return a, b, c
+
+
+def test_weighted_average_by_hand():
+    a, b, c = _updates()
+    out = weighted_average([a, b, c], [1, 2, 1])
+    # layer 0: (1*[1,2] + 2*[3,6] + 1*[5,-2]) / 4 = [12, 12] / 4
+    np.testing.assert_array_equal(out[0], [3.0, 3.0])
+    # layer 1: (1*[0,4] + 2*[8,0] + 1*[4,4]) / 4 = [20, 8] / 4
+    np.testing.assert_array_equal(out[1], [[5.0, 2.0]])
+    assert out[1].shape == (1, 2)
+
+
+def test_fedavg_weightings_by_hand():
+    a, b, _ = _updates()
+    ups = [Update(a, samples=100, epochs=1), Update(b, samples=300, epochs=3)]
+    np.testing.assert_array_equal(FedAvg("samples").aggregate(ups)[0],
+                                  [(100 * 1 + 300 * 3) / 400, (100 * 2 + 300 * 6) / 400])
+    # sample-epochs: weights 100 and 900
+    np.testing.assert_allclose(FedAvg("sample_epochs").aggregate(ups)[0],
+                               [(100 * 1 + 900 * 3) / 1000, (100 * 2 + 900 * 6) / 1000],
+                               rtol=1e-15)
+    np.testing.assert_array_equal(FedAvg("equal").aggregate(ups)[0], [2.0, 4.0])
+
+
+def test_eager_fold_equals_batch_in_any_order():
+    rng = np.random.default_rng(3)
+    ups = [Update([rng.standard_normal((3, 4)), rng.standard_normal(4)], int(s), int(e))
+           for s, e in [(10, 1), (50, 4), (20, 2), (70, 1)]]
+    agg = FedAvg("sample_epochs")
+    batch = agg.aggregate(ups)
+    for order in itertools.permutations(ups):
+        fold = agg.folder()
+        for u in order:
+            fold.fold(u)
+        assert fold.count == 4 and fold.total_weight == 10 + 200 + 40 + 70
+        for x, y in zip(fold.result(), batch):
+            np.testing.assert_allclose(x, y, rtol=1e-12)
+
+
+def test_float32_stays_float32():
+    ups = [[np.full(5, 1.0, np.float32)], [np.full(5, 4.0, np.float32)]]
+    out = weighted_average(ups, [2, 1])
+    assert out[0].dtype == np.float32
+    np.testing.assert_array_equal(out[0], np.full(5, 2.0, np.float32))
+
+
+def test_fedprox_averages_like_fedavg_and_adds_the_proximal_term():
+    a, b, _ = _updates()
+    ups = [Update(a, 1, 1), Update(b, 3, 1)]
+    prox = FedProx(mu=0.1)
+    assert prox.task_options() == {"prox_mu": 0.1}
+    assert FedAvg().task_options() == {}
+    for x, y in zip(prox.aggregate(ups), FedAvg().aggregate(ups)):
+        np.testing.assert_array_equal(x, y)
+    assert make_aggregator("fedprox", mu=0.5).mu == 0.5
+
+
+@pytest.mark.parametrize("updates, weights", [
+    ([], []),
+    ([[np.ones(2)]], [0.0]),
+    ([[np.ones(2)], [np.ones(2)]], [1.0]),
+    ([[np.ones(2)], [np.ones(2)]], [1.0, -1.0]),
+    ([[np.ones(2)], [np.ones(2), np.ones(1)]], [1.0, 1.0]),
+    ([[np.ones(2)], [np.ones(3)]], [1.0, 1.0]),
+])
+def test_bad_input_is_refused(updates, weights):
+    with pytest.raises(ValueError):
+        weighted_average(updates, weights)
+
+
+def test_unknown_names_are_refused():
+    with pytest.raises(ValueError):
+        FedAvg("bogus")  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        make_aggregator("fedsgd")
+    with pytest.raises(ValueError):
+        FedAvg().folder().result()

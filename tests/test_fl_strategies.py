@@ -1,0 +1,74 @@
+"""Round strategies: uniform, proportional by declared hardware, and delta's learned plan."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from delta.config import parse_testbed
+from delta.errors import ConfigError
+from delta.fl.strategies import make_strategy
+from delta.observations import Observation
+from tests.conftest import endpoint_yaml
+
+
+def _testbed(**round_over):
+    eps = [endpoint_yaml(0), endpoint_yaml(1, hardware={"cores": 4, "clock_ghz": 4.0}),
+           endpoint_yaml(2, data={"samples": 100})]
+    return parse_testbed(json.dumps({"name": "t", "endpoints": eps,
+                                     "round": {"samples": 200, "epochs": 4, **round_over}}))
+
+
+def _work(plan):
+    return sum(t.samples * t.epochs for t in plan.tasks)
+
+
+def test_uniform_caps_samples_and_keeps_epochs():
+    plan = make_strategy("uniform").plan(_testbed(deadline_s=30), [], 1)
+    assert [(t.endpoint, t.samples, t.epochs) for t in plan.tasks] == [
+        ("ep-0", 200, 4), ("ep-1", 200, 4), ("ep-2", 100, 4)]
+    assert plan.deadline_s == 30
+
+
+def test_proportional_follows_declared_capacity_with_the_same_work():
+    tb = _testbed()
+    plan = make_strategy("proportional").plan(tb, [], 1)
+    epochs = {t.endpoint: t.epochs for t in plan.tasks}
+    assert epochs["ep-1"] == 2 * epochs["ep-0"]  # clock 4.0 vs 2.0 GHz, same cores
+    assert abs(_work(plan) - _work(make_strategy("uniform").plan(tb, [], 1))) <= 400
+
+
+def _observations(slow: float, fast: float):
+    out = []
+    for ep, k in (("ep-0", slow), ("ep-1", fast), ("ep-2", fast)):
+        for s, e in ((200, 1), (200, 4), (100, 2)):
+            out.append(Observation(endpoint=ep, seconds=0.5 + k * s * e, samples=s, epochs=e,
+                                   batch_size=32))
+    return out
+
+
+def test_delta_learns_from_observations_and_sets_a_deadline():
+    tb = _testbed()
+    strat = make_strategy("delta", margin=0.5)
+    cold = strat.plan(tb, [], 1)
+    assert cold.deadline_s is None  # nothing measured: no deadline to trust yet
+    plan = strat.plan(tb, _observations(slow=0.01, fast=0.001), 2)
+    epochs = {t.endpoint: t.epochs for t in plan.tasks}
+    assert epochs["ep-0"] < 4 < epochs["ep-1"]  # the measured-slow endpoint trains less
+    assert _work(plan) >= 4 * 500
+    p90 = max(t.predicted_p90_s for t in plan.tasks)
+    assert plan.deadline_s == pytest.approx(1.5 * p90)
+
+
+def test_delta_calibration_round_until_every_endpoint_is_measured():
+    tb = _testbed(min_epochs=1)
+    strat = make_strategy("delta", calibrate=True)
+    plan = strat.plan(tb, [], 1)
+    assert {t.epochs for t in plan.tasks} == {1} and "calibration" in plan.notes[0]
+    assert strat.plan(tb, _observations(0.01, 0.001), 2).notes == ()
+
+
+def test_unknown_strategy():
+    with pytest.raises(ConfigError, match="unknown strategy 'fastest'"):
+        make_strategy("fastest")
