@@ -1,0 +1,127 @@
+"""End to end: real Keras on digits through the real local Globus Compute engine."""
+
+from __future__ import annotations
+
+import json
+import math
+import operator
+import os
+
+import pytest
+
+from delta.config import parse_testbed
+from delta.fl.executors.base import TaskFailure
+from delta.fl.executors.emulated import EmulatedExecutor
+from delta.store import Store
+from tests.conftest import run_delta
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory):
+    """One warm engine for the module (TensorFlow imports once per worker)."""
+    from delta.fl.executors.engine import EngineExecutor
+
+    old = os.environ.get("HOME")
+    os.environ["HOME"] = str(tmp_path_factory.mktemp("home"))  # the SDK writes under HOME
+    ex = EngineExecutor(workers=2, warm=True)
+    yield ex
+    ex.shutdown()
+    if old is not None:
+        os.environ["HOME"] = old
+
+
+@pytest.fixture(params=["engine", "emulated"])
+def adapter(request, engine):
+    """Every endpoint adapter that runs offline, through the same contract."""
+    return engine if request.param == "engine" else EmulatedExecutor(engine, speed=2.0)
+
+
+def test_adapter_contract(adapter):
+    assert adapter.submit(operator.pow, 2, 5).result(timeout=120) == 32
+    assert adapter.submit(sorted, [3, 1, 2], reverse=True).result(timeout=120) == [3, 2, 1]
+    with pytest.raises(TaskFailure, match="ValueError: math domain error") as err:
+        adapter.submit(math.sqrt, -1).result(timeout=120)
+    assert "\n" not in err.value.message
+    futures = [adapter.submit(operator.add, i, 1) for i in range(20)]
+    assert [f.result(timeout=120) for f in futures] == list(range(1, 21))
+
+
+def _testbed(**round_over):
+    eps = [
+        {"id": "ok", "executor": {"kind": "emulated", "speed": 1.0, "latency_ms": 5},
+         "data": {"samples": 80}},
+        {"id": "down", "executor": {"kind": "emulated", "fail_rate": 1.0, "latency_ms": 50},
+         "data": {"samples": 80}},
+        {"id": "slow", "executor": {"kind": "emulated", "speed": 1000.0},
+         "data": {"samples": 80}},
+    ]
+    return parse_testbed(json.dumps({
+        "name": "e2e", "endpoints": eps, "objective": {"min_participants": 1},
+        "round": {"samples": 60, "epochs": 2, "batch_size": 16, "deadline_s": 30, **round_over},
+    }))
+
+
+def test_failure_and_late_endpoint_still_complete_the_round_and_resume(engine, tmp_path):
+    from delta.fl.api import run_testbed
+
+    tb, db, ckpt = _testbed(), tmp_path / "obs.sqlite3", tmp_path / "ckpt"
+    events = []
+    res = run_testbed(tb, rounds=2, strategy="uniform", seed=3, db=db, checkpoint_dir=ckpt,
+                      engine=engine, on_event=lambda k, p: events.append(k))
+    rec = res.record
+    assert rec["clock"] == "virtual" and len(rec["rounds"]) == 2
+    for i, r in enumerate(rec["rounds"], 1):
+        outcome = {e["endpoint"]: e["outcome"] for e in r["endpoints"]}
+        assert outcome == {"ok": "ok", "down": "failed", "slow": "late"}
+        assert r["complete"] and r["participants"] == 1
+        assert r["round_s"] == 30  # waited for the late endpoint until the deadline
+        assert r["elapsed_s"] == 30 * i
+        assert 0.0 <= r["accuracy"] <= 1.0
+        by_ep = {e["endpoint"]: e for e in r["endpoints"]}
+        assert by_ep["ok"]["samples"] == 60 and by_ep["ok"]["epochs"] == 2
+        assert by_ep["down"]["seconds"] == pytest.approx(0.1)
+        assert by_ep["slow"]["seconds"] > 30
+    assert events.count("task") == 6 and events.count("round_done") == 2
+    with Store(db) as store:
+        obs = store.observations()
+    assert len(obs) == 6
+    assert {(o.endpoint, o.ok) for o in obs} == {("ok", True), ("down", False), ("slow", True)}
+    assert all(o.samples == 60 and o.epochs == 2 and o.model_params > 0
+               for o in obs if o.endpoint != "down")
+
+    again = run_testbed(tb, rounds=3, strategy="uniform", seed=3, db=db, checkpoint_dir=ckpt,
+                        engine=engine, resume=True).record
+    assert again["rounds"][:2] == rec["rounds"] and again["rounds"][2]["round"] == 3
+    assert again["elapsed_s"] == 90
+    with Store(db) as store:
+        assert store.count() == 9  # only round 3 ran
+
+    # The closed loop: delta plans from what the store measured; the slow endpoint's
+    # work is cut to fit the deadline (or it sits the round out).
+    tuned = run_testbed(tb, rounds=1, strategy="delta", seed=3, db=db,
+                        checkpoint_dir=tmp_path / "ckpt-delta", engine=engine).record
+    slow = [e for e in tuned["rounds"][0]["endpoints"] if e["endpoint"] == "slow"]
+    assert not slow or slow[0]["samples"] * slow[0]["epochs"] < 120
+
+
+def test_delta_run_json_on_local_endpoints(tmp_path):
+    eps = [{"id": f"local-{i}", "executor": {"kind": "local"}, "data": {"samples": 50}}
+           for i in range(2)]
+    tb = tmp_path / "tb.json"
+    tb.write_text(json.dumps({"name": "local", "endpoints": eps,
+                              "round": {"samples": 50, "epochs": 1, "batch_size": 25}}))
+    out = tmp_path / "run.json"
+    r = run_delta("run", str(tb), "--rounds", "1", "--strategy", "proportional", "--seed", "1",
+                  "--format", "json", "--out", str(out), "--workers", "1",
+                  env={"HOME": str(tmp_path), "DELTA_DB": str(tmp_path / "d.sqlite3")})
+    assert r.returncode == 0, r.stderr
+    rec = json.loads(r.stdout)
+    assert rec == json.loads(out.read_text())
+    assert rec["clock"] == "wall" and rec["strategy"] == "proportional"
+    (rnd,) = rec["rounds"]
+    assert rnd["round"] == 1 and rnd["elapsed_s"] > 0 and 0 <= rnd["accuracy"] <= 1
+    assert [(e["endpoint"], e["samples"], e["epochs"], e["outcome"]) for e in rnd["endpoints"]] \
+        == [("local-0", 50, 1, "ok"), ("local-1", 50, 1, "ok")]
+    assert all(e["seconds"] > 0 for e in rnd["endpoints"])
