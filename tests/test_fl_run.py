@@ -125,3 +125,19 @@ def test_delta_run_json_on_local_endpoints(tmp_path):
     assert [(e["endpoint"], e["samples"], e["epochs"], e["outcome"]) for e in rnd["endpoints"]] \
         == [("local-0", 50, 1, "ok"), ("local-1", 50, 1, "ok")]
     assert all(e["seconds"] > 0 for e in rnd["endpoints"])
+
+
+def test_federated_learning_one_liner(engine, tmp_path):
+    import delta
+
+    eps = [{"id": f"dev-{i}", "executor": {"kind": "emulated", "speed": 1.0 + 3 * i},
+            "data": {"samples": 60}} for i in range(2)]
+    res = delta.federated_learning("delta.fl.models:digits_mlp", eps, rounds=2, epochs=2,
+                                   samples=60, batch_size=20, seed=5, engine=engine,
+                                   db=tmp_path / "d.sqlite3", checkpoint_dir=tmp_path / "c")
+    rec = res.record
+    assert rec["strategy"] == "delta" and [r["round"] for r in rec["rounds"]] == [1, 2]
+    assert all(r["complete"] for r in rec["rounds"])
+    assert [w.shape for w in res.weights] == [(64, 64), (64,), (64, 10), (10,)]
+    with pytest.raises(Exception, match="min_epochs"):
+        delta.federated_learning(None, eps, rounds=1, epochs=0)

@@ -45,8 +45,9 @@ def train_task(
     -------
     dict
         ``weights`` (list of arrays), ``samples``, ``epochs``, ``timings`` (import, load,
-        build, train, total seconds), ``hardware`` (cores, memory_gb) and ``metrics`` (loss,
-        accuracy of the last epoch).
+        build, train, total wall seconds; ``cpu``: process CPU seconds of load + build +
+        train, which a busy shared host inflates far less than wall time), ``hardware``
+        (cores, memory_gb) and ``metrics`` (loss, accuracy of the last epoch).
     """
     import os
     import time
@@ -61,7 +62,16 @@ def train_task(
 
     from delta.fl.data import load
 
+    if threads:
+        try:
+            tf.config.threading.set_intra_op_parallelism_threads(int(threads))
+            tf.config.threading.set_inter_op_parallelism_threads(1)
+        except RuntimeError:
+            pass  # already initialised in this worker; keep its setting
+    from delta.fl.task import compiled_model, initial_weights
+
     t_import = time.perf_counter()
+    cpu0 = time.process_time()
     x, y = load(data)
     rng = np.random.default_rng(seed)
     n = min(int(samples), len(x))
@@ -69,35 +79,21 @@ def train_task(
     x, y = x[pick], y[pick]
     t_load = time.perf_counter()
 
-    if threads:
-        try:
-            tf.config.threading.set_intra_op_parallelism_threads(int(threads))
-            tf.config.threading.set_inter_op_parallelism_threads(1)
-        except RuntimeError:
-            pass  # already initialised in this worker; keep its setting
-    keras.utils.set_random_seed(seed)
-    from delta.fl.models import resolve_builder
-
-    model = resolve_builder(builder)(**(builder_kwargs or {}))
-    if weights is not None:
-        model.set_weights([np.asarray(w) for w in weights])
-    loss_fn = keras.losses.SparseCategoricalCrossentropy()
-    optimizer = keras.optimizers.SGD(learning_rate=learning_rate)
-    if prox_mu > 0 and weights is not None:
-        anchor = [tf.constant(np.asarray(w)) for w in weights]
-
-        def loss(y_true, y_pred):
-            prox = tf.add_n([tf.reduce_sum(tf.square(v - a))
-                             for v, a in zip(model.trainable_weights, anchor)])
-            return loss_fn(y_true, y_pred) + 0.5 * prox_mu * prox
-    else:
-        loss = loss_fn
-    model.compile(optimizer=optimizer, loss=loss, metrics=["accuracy"])
+    model, anchors, mu = compiled_model(builder, builder_kwargs, learning_rate, prox_mu > 0)
+    if weights is None:
+        weights = initial_weights(builder, builder_kwargs=builder_kwargs, seed=seed)
+    model.set_weights([np.asarray(w) for w in weights])
+    if anchors:
+        for a, v in zip(anchors, model.trainable_weights):
+            a.assign(v.numpy())
+        mu.assign(float(prox_mu))
+    keras.utils.set_random_seed(seed)  # the shuffling order of this task
     t_build = time.perf_counter()
 
     history = model.fit(x, y, epochs=int(epochs), batch_size=int(batch_size), verbose=0,
                         shuffle=True) if n and epochs else None
     t_train = time.perf_counter()
+    cpu = time.process_time() - cpu0
     metrics = ({k: float(v[-1]) for k, v in history.history.items()} if history else {})
     return {
         "weights": [np.asarray(w) for w in model.get_weights()],
@@ -107,12 +103,56 @@ def train_task(
         "model_params": int(model.count_params()),
         "timings": {"import": t_import - t0, "load": t_load - t_import,
                     "build": t_build - t_load, "train": t_train - t_build,
-                    "total": t_train - t0},
+                    "total": t_train - t0, "cpu": cpu},
         "hardware": {"cores": os.cpu_count() or 1,
                      "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
                                         / 2**30, 2)},
         "metrics": metrics,
     }
+
+
+#: Compiled models of this worker process, by configuration: compiling and tracing the
+#: train step costs more than a small model's whole round, so a warm worker (like a warm
+#: endpoint) pays it once.
+_COMPILED: dict[tuple, tuple] = {}
+
+
+def compiled_model(builder: str, builder_kwargs: dict[str, Any] | None, learning_rate: float,
+                   prox: bool) -> tuple[Any, list, Any]:
+    """``(model, anchors, mu)``: a compiled model reused across this worker's tasks.
+
+    With ``prox`` the loss adds FedProx's ``mu/2 * ||w - anchor||^2``; the anchors (the
+    round's global weights) and ``mu`` are variables the task assigns.
+    """
+    import json
+
+    key = (builder, json.dumps(builder_kwargs or {}, sort_keys=True, default=str),
+           float(learning_rate), bool(prox))
+    if key in _COMPILED:
+        return _COMPILED[key]
+    import keras
+    import tensorflow as tf
+
+    from delta.fl.models import resolve_builder
+
+    model = resolve_builder(builder)(**(builder_kwargs or {}))
+    loss_fn = keras.losses.SparseCategoricalCrossentropy()
+    anchors: list = []
+    mu = tf.Variable(0.0, trainable=False)
+    loss: Any = loss_fn
+    if prox:
+        anchors = [tf.Variable(tf.zeros(v.shape, v.dtype), trainable=False)
+                   for v in model.trainable_weights]
+
+        def loss(y_true, y_pred):
+            prox_term = tf.add_n([tf.reduce_sum(tf.square(v - a))
+                                  for v, a in zip(model.trainable_weights, anchors)])
+            return loss_fn(y_true, y_pred) + 0.5 * mu * prox_term
+
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=learning_rate), loss=loss,
+                  metrics=["accuracy"])
+    _COMPILED[key] = (model, anchors, mu)
+    return _COMPILED[key]
 
 
 def initial_weights(builder: str, *, builder_kwargs: dict[str, Any] | None = None,
