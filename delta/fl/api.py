@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any, Callable
@@ -68,7 +68,27 @@ def run_testbed(
     executors: Mapping[str, Executor] | None = None, engine: Any = None,
     on_event: Event | None = None,
 ) -> RunResult:
-    """Run FL rounds of ``tb`` on its endpoints; see :func:`delta.fl.rounds.run_rounds`.
+    """Run FL rounds of ``tb`` on its endpoints; see :func:`iter_testbed`."""
+    args = dict(locals())  # the same arguments, passed on
+    result = None
+    for result in iter_testbed(**args):
+        pass
+    assert result is not None
+    return result
+
+
+def iter_testbed(
+    tb: Testbed, *, rounds: int | None = None, strategy: str = "delta", seed: int = 0,
+    aggregation: str = "fedavg", weighting: str = "samples", mu: float = 0.01,
+    alpha: float | None = None, calibrate: bool = False, margin: float = 0.5,
+    workers: int = 2, learning_rate: float = 0.1, builder: str | None = None,
+    builder_kwargs: Mapping[str, Any] | None = None, db: str | Path | None = None,
+    checkpoint_dir: Path | None = None, resume: bool = False, base_dir: str | None = None,
+    executors: Mapping[str, Executor] | None = None, engine: Any = None,
+    on_event: Event | None = None,
+) -> Iterator[RunResult]:
+    """Run FL rounds of ``tb``, yielding the run after each round (see
+    :func:`delta.fl.rounds.iter_rounds`).
 
     ``executors`` replaces endpoints' executors by id; ``engine`` (an
     :class:`~delta.fl.executors.engine.EngineExecutor`) is reused instead of starting one.
@@ -104,7 +124,7 @@ def run_testbed(
     from delta.fl.aggregation import make_aggregator
     from delta.fl.data import endpoint_specs
     from delta.fl.dispatch import Dispatch
-    from delta.fl.rounds import RunSettings, run_rounds
+    from delta.fl.rounds import RunSettings, iter_rounds
     from delta.store import Store
 
     agg = make_aggregator(aggregation, weighting=weighting, mu=mu)
@@ -117,9 +137,9 @@ def run_testbed(
     data = endpoint_specs(list(tb.endpoints), seed, alpha, base_dir)
     with Store(db) as store, Dispatch(tb, seed=seed, workers=workers, overrides=executors,
                                       engine=engine) as dispatch:
-        return run_rounds(tb, settings, dispatch.executors, dispatch.engine, data,
-                          store=store, checkpoint_dir=checkpoint_dir, resume=resume,
-                          on_event=on_event)
+        yield from iter_rounds(tb, settings, dispatch.executors, dispatch.engine, data,
+                               store=store, checkpoint_dir=checkpoint_dir, resume=resume,
+                               on_event=on_event)
 
 
 def _builder_name(model: str | Callable | None) -> str | None:

@@ -13,7 +13,7 @@ its checkpoint.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -138,7 +138,23 @@ def run_rounds(tb: Testbed, settings: RunSettings, executors: Mapping[str, Execu
                evaluator: Executor, data: Mapping[str, dict[str, Any]], *,
                store: Any = None, checkpoint_dir: Path | None = None, resume: bool = False,
                on_event: Event | None = None) -> RunResult:
+    """Run ``settings.rounds`` FL rounds of ``tb``; see :func:`iter_rounds`."""
+    result = None
+    for result in iter_rounds(tb, settings, executors, evaluator, data, store=store,
+                              checkpoint_dir=checkpoint_dir, resume=resume, on_event=on_event):
+        pass
+    assert result is not None  # iter_rounds always yields at least once
+    return result
+
+
+def iter_rounds(tb: Testbed, settings: RunSettings, executors: Mapping[str, Executor],
+                evaluator: Executor, data: Mapping[str, dict[str, Any]], *,
+                store: Any = None, checkpoint_dir: Path | None = None, resume: bool = False,
+                on_event: Event | None = None) -> Iterator[RunResult]:
     """Run ``settings.rounds`` FL rounds of ``tb`` (or the rest of them, resuming).
+
+    Yields the run so far after every round (and once before the first, resuming a
+    finished run yields only that), so runs can be interleaved round by round.
 
     Parameters
     ----------
@@ -175,6 +191,7 @@ def run_rounds(tb: Testbed, settings: RunSettings, executors: Mapping[str, Execu
         weights = _initial(settings, evaluator)
     elapsed = record["rounds"][-1]["elapsed_s"] if record["rounds"] else 0.0
     min_participants = tb.objective.min_participants
+    yield RunResult(record=_summarise(record), weights=weights)
 
     for r in range(len(record["rounds"]) + 1, settings.rounds + 1):
         observations = store.observations() if store is not None else []
@@ -222,12 +239,15 @@ def run_rounds(tb: Testbed, settings: RunSettings, executors: Mapping[str, Execu
         if checkpoint_dir is not None:
             checkpoint.save(checkpoint_dir, record, weights)
         emit("round_done", entry)
+        yield RunResult(record=_summarise(record), weights=weights)
 
+
+def _summarise(record: dict[str, Any]) -> dict[str, Any]:
     rounds = record["rounds"]
     record["final_accuracy"] = rounds[-1]["accuracy"] if rounds else None
     record["elapsed_s"] = rounds[-1]["elapsed_s"] if rounds else 0.0
     record["usd"] = round(sum(x["usd"] for x in rounds), 6)
-    return RunResult(record=record, weights=weights)
+    return record
 
 
 def _collect(rnd: _Round, wall0: float, task_timeout_s: float, emit: Event) -> None:
