@@ -19,8 +19,13 @@ from google.protobuf.message import Message
 from delta._proto import delta_pb2 as pb
 from delta.config import Testbed, parse_testbed, validate_testbed
 from delta.errors import ConfigError, ObservationError
-from delta.observations import Observation, observation_from_mapping
+from delta.observations import INT_FIELDS, Observation, observation_from_mapping
 from profiler.base import Quantiles
+
+#: Largest accepted counts and durations (about 115 days): far beyond any FL task, and
+#: small enough that the planner's arithmetic stays finite.
+MAX_COUNT = 10**12
+MAX_SECONDS = 1e7
 
 
 def mapping_from_message(msg: Message) -> dict[str, Any]:
@@ -90,7 +95,17 @@ def observation_from_proto(msg: pb.Observation, where: str) -> Observation:
         if not 0 <= ts.nanos < 1_000_000_000:
             raise ObservationError("'timestamp.nanos' must be in [0, 1e9)", field=where)
         row["timestamp"] = ts.seconds + ts.nanos * 1e-9
-    return observation_from_mapping(row, where)
+    obs = observation_from_mapping(row, where)
+    check_range(obs.seconds, f"{where}.seconds", MAX_SECONDS)
+    for name in INT_FIELDS:
+        check_range(getattr(obs, name), f"{where}.{name}", MAX_COUNT)
+    return obs
+
+
+def check_range(value: float, field: str, limit: float) -> None:
+    """Reject a (validated, non-negative) number above the service's ``limit``."""
+    if value > limit:
+        raise ObservationError(f"must be at most {limit:g}, got {value:g}", field=field)
 
 
 def observations_from_proto(msgs: Iterable[pb.Observation],

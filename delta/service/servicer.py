@@ -15,7 +15,8 @@ import functools
 import logging
 import math
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -38,6 +39,7 @@ log = logging.getLogger(__name__)
 MAX_BATCH = 10_000
 MAX_KEY_LENGTH = 200
 _CACHE_SIZE = 256
+_INT64_MAX = 2**63 - 1
 
 R = TypeVar("R")
 
@@ -58,9 +60,26 @@ def _translated(method: Callable[..., R]) -> Callable[..., R]:
     return wrapper
 
 
+@contextmanager
+def _core_numerics() -> Iterator[None]:
+    """Numeric failures of the planning core on validated input are input problems.
+
+    They point at a degenerate fit (e.g. observations that contradict each other), so the
+    client hears INVALID_ARGUMENT about its observations, and the log keeps the traceback
+    for whoever fixes the core.
+    """
+    try:
+        yield
+    except (ArithmeticError, ValueError) as exc:
+        log.warning("planning core failed on validated input", exc_info=True)
+        raise ObservationError(f"cannot plan from these observations: the runtime model "
+                               f"degenerates ({exc})", field="observations") from None
+
+
 def _count(value: int, name: str, *, minimum: int = 0) -> int:
     if value < minimum:
         raise ConfigError(f"must be at least {minimum}, got {value}", field=name)
+    convert.check_range(value, name, convert.MAX_COUNT)
     return value
 
 
@@ -134,14 +153,18 @@ class DeltaServicer(delta_pb2_grpc.DeltaServicer):
         tb = self._testbed(*tb_key)
         obs = self._observations(tb, sent, ignore_store, version)
         hardware = {e.id: hardware_spec(e.hardware) for e in tb.endpoints}
-        return tb, fit_profiles(obs, hardware)
+        with _core_numerics():
+            return tb, fit_profiles(obs, hardware)
 
     def _plan_uncached(self, tb_key: tuple[str | None, str | bytes], sent: bytes,
                        ignore_store: bool, deadline_s: float | None,
                        version: int) -> pb.PlanResponse:
         tb = self._testbed(*tb_key)
         obs = self._observations(tb, sent, ignore_store, version)
-        return convert.plan_to_proto(plan_testbed(tb, obs, deadline_s=deadline_s).to_dict())
+        with _core_numerics():
+            plan = plan_testbed(tb, obs, deadline_s=deadline_s).to_dict()
+        _check_int64(plan)
+        return convert.plan_to_proto(plan)
 
     # ------------------------------------------------------------------ RPCs
 
@@ -153,6 +176,7 @@ class DeltaServicer(delta_pb2_grpc.DeltaServicer):
             if not (math.isfinite(deadline) and deadline > 0):
                 raise ConfigError(f"must be a positive number, got {deadline}",
                                   field="deadline_s")
+            convert.check_range(deadline, "deadline_s", convert.MAX_SECONDS)
         return self._plan(_testbed_key(request), self._sent(request), request.ignore_store,
                           deadline, self._version())
 
@@ -184,7 +208,8 @@ class DeltaServicer(delta_pb2_grpc.DeltaServicer):
         if request.endpoint not in profiles:
             raise ConfigError(f"unknown endpoint {request.endpoint!r}", field="endpoint")
         p = profiles[request.endpoint]
-        q = p.predict(samples, epochs, batch or tb.round.batch_size)
+        with _core_numerics():
+            q = p.predict(samples, epochs, batch or tb.round.batch_size)
         return pb.PredictRuntimeResponse(seconds=convert.quantiles_to_proto(q),
                                          profile=p.source, n_observations=p.n_observations)
 
@@ -201,12 +226,13 @@ class DeltaServicer(delta_pb2_grpc.DeltaServicer):
         out = []
         for ep in wanted:
             p = profiles[ep]
-            overhead, per_epoch = p.epoch_cost(r.samples, r.batch_size)
+            with _core_numerics():
+                overhead, per_epoch = p.epoch_cost(r.samples, r.batch_size)
+                q = p.predict(r.samples, r.epochs, r.batch_size)
             out.append(pb.Profile(
                 endpoint=ep, source=p.source, n_observations=p.n_observations,
                 overhead_s=overhead, seconds_per_sample_epoch=per_epoch / r.samples,
-                round_seconds=convert.quantiles_to_proto(p.predict(r.samples, r.epochs,
-                                                                   r.batch_size))))
+                round_seconds=convert.quantiles_to_proto(q)))
         return pb.GetProfileResponse(profiles=out)
 
     @_translated
@@ -264,6 +290,15 @@ class DeltaServicer(delta_pb2_grpc.DeltaServicer):
                                   len(candidates))
         return pb.SuggestExperimentsResponse(
             chosen=[request.candidates[i] for i in chosen], indices=chosen)
+
+
+def _check_int64(plan: dict[str, Any]) -> None:
+    # A huge deadline (or absurdly fast observations) with no round.max_epochs lets the
+    # balancer plan more epochs than any wire format holds: an input problem, said so.
+    if plan["round"]["sample_epochs"] > _INT64_MAX:
+        most = max(plan["assignments"], key=lambda a: a["epochs"])
+        raise ConfigError(f"the plan gives {most['endpoint']} {most['epochs']} epochs; "
+                          "set round.max_epochs or a shorter deadline", field="round.max_epochs")
 
 
 def _checked_indices(indices: Sequence[int], n: int) -> list[int]:
