@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 from pathlib import Path
@@ -56,6 +57,9 @@ def serve_command(
         if not token:
             raise ConfigError("token file is empty", source=str(token_file))
 
+    # gRPC's C core prints its own multi-line errors (e.g. on a port in use) unless told
+    # not to; ours are one line. GRPC_VERBOSITY=error brings them back.
+    os.environ.setdefault("GRPC_VERBOSITY", "NONE")
     from delta.service.server import start_server
     from delta.service.servicer import DeltaServicer
     from delta.store import default_db_path
