@@ -254,3 +254,17 @@ def test_infeasible_plan_is_failed_precondition(db):
         err = _bad(s, "Plan", pb.PlanRequest(testbed_yaml=svc_testbed(2), deadline_s=1e-6))
     assert err.code() == grpc.StatusCode.FAILED_PRECONDITION
     assert "round.deadline_s" in err.details()
+
+
+def test_flower_style_example_plans_and_reports_each_round(db):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "flower_example", ROOT / "examples" / "flower_configure_fit.py")
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    with serving(db) as srv:
+        makespans = example.run(f"127.0.0.1:{srv.port}", rounds=2)
+    assert len(makespans) == 2
+    with Store(db) as store:
+        assert store.count() == 2 * 10  # one observation per client per round
