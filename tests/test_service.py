@@ -256,12 +256,14 @@ def test_infeasible_plan_is_failed_precondition(db):
     assert "round.deadline_s" in err.details()
 
 
-def test_flower_style_example_plans_and_reports_each_round(db):
+def test_flower_style_example_plans_and_reports_each_round(db, monkeypatch):
     import importlib.util
+    import sys
 
     spec = importlib.util.spec_from_file_location(
         "flower_example", ROOT / "examples" / "flower_configure_fit.py")
     example = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, spec.name, example)  # dataclasses look their module up
     spec.loader.exec_module(example)
     with serving(db) as srv:
         makespans = example.run(f"127.0.0.1:{srv.port}", rounds=2)
