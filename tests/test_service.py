@@ -270,3 +270,18 @@ def test_flower_style_example_plans_and_reports_each_round(db, monkeypatch):
     assert len(makespans) == 2
     with Store(db) as store:
         assert store.count() == 2 * 10  # one observation per client per round
+
+
+def test_plans_follow_rows_other_processes_commit(db):
+    from delta.observations import Observation
+
+    tb_text = svc_testbed(2)
+    with serving(db) as srv, DeltaClient(f"127.0.0.1:{srv.port}") as c:
+        first = c.plan(tb_text)
+        c.report([Observation(endpoint="elsewhere", seconds=1.0, samples=1, epochs=1)])
+        assert c.plan(tb_text) == first  # nothing about this testbed changed
+        with Store(db) as other:  # e.g. `delta observe import` while the service runs
+            other.add(o for o in observations() if o.endpoint in ("ep-0", "ep-1"))
+        after = c.plan(tb_text)
+    assert {a["profile"] for a in after["assignments"]} == {"observations"}
+    assert after != first

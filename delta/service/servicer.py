@@ -15,6 +15,7 @@ import functools
 import logging
 import math
 import threading
+from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -112,9 +113,10 @@ class DeltaServicer(delta_pb2_grpc.DeltaServicer):
         self._read_lock = threading.Lock()
         self._forecaster = forecaster
         self._designer = designer
-        # Every stored observation, in store order, appended as new rows appear; its
-        # length is the version the caches are keyed on.
-        self._stored: list[Observation] = []
+        # Every stored observation by endpoint, in store order, appended as new rows
+        # appear. A plan's cache key holds how many of them each of its endpoints has, so
+        # reports about other endpoints leave its cached plan valid.
+        self._by_endpoint: dict[str, list[Observation]] = defaultdict(list)
         self._last_id = 0
         self._testbed = functools.lru_cache(maxsize=_CACHE_SIZE)(convert.testbed_from_proto)
         self._plan = functools.lru_cache(maxsize=_CACHE_SIZE)(self._plan_uncached)
@@ -126,19 +128,25 @@ class DeltaServicer(delta_pb2_grpc.DeltaServicer):
 
     # ------------------------------------------------------------------ shared inputs
 
-    def _version(self) -> int:
-        """Catch up with rows committed since the last call (by this or another process)."""
+    def _version(self, tb: Testbed, ignore_store: bool) -> tuple[int, ...]:
+        """Catch up with rows committed since the last call (by this or another process);
+        the number of stored observations of each of ``tb``'s endpoints."""
+        if ignore_store:
+            return ()
         with self._read_lock:
             self._last_id, new = self._reader.observations_after(self._last_id)
-            self._stored.extend(new)
-            return len(self._stored)
+            for o in new:
+                self._by_endpoint[o.endpoint].append(o)
+        return tuple(len(self._by_endpoint.get(e.id, ())) for e in tb.endpoints)
 
-    def _observations(self, tb: Testbed, sent: bytes, ignore_store: bool,
-                      version: int) -> list[Observation]:
+    def _observations(self, tb: Testbed, sent: bytes,
+                      version: tuple[int, ...]) -> list[Observation]:
         extra = convert.observations_from_proto(pb.ReportObservationsRequest.FromString(sent)
                                                 .observations)
         check_known_endpoints(tb, extra, "observations")
-        return extra if ignore_store else [*self._stored[:version], *extra]
+        stored = [o for e, n in zip(tb.endpoints, version)
+                  for o in self._by_endpoint.get(e.id, [])[:n]]
+        return [*stored, *extra]
 
     @staticmethod
     def _sent(request: Any) -> bytes:
@@ -149,22 +157,27 @@ class DeltaServicer(delta_pb2_grpc.DeltaServicer):
             deterministic=True)
 
     def _profiles_uncached(self, tb_key: tuple[str | None, str | bytes], sent: bytes,
-                           ignore_store: bool, version: int) -> tuple[Testbed, dict[str, Any]]:
+                           version: tuple[int, ...]) -> tuple[Testbed, dict[str, Any]]:
         tb = self._testbed(*tb_key)
-        obs = self._observations(tb, sent, ignore_store, version)
+        obs = self._observations(tb, sent, version)
         hardware = {e.id: hardware_spec(e.hardware) for e in tb.endpoints}
         with _core_numerics():
             return tb, fit_profiles(obs, hardware)
 
     def _plan_uncached(self, tb_key: tuple[str | None, str | bytes], sent: bytes,
-                       ignore_store: bool, deadline_s: float | None,
-                       version: int) -> pb.PlanResponse:
+                       deadline_s: float | None, version: tuple[int, ...]) -> pb.PlanResponse:
         tb = self._testbed(*tb_key)
-        obs = self._observations(tb, sent, ignore_store, version)
+        obs = self._observations(tb, sent, version)
         with _core_numerics():
             plan = plan_testbed(tb, obs, deadline_s=deadline_s).to_dict()
         _check_int64(plan)
         return convert.plan_to_proto(plan)
+
+    def _fitted(self, request: Any) -> tuple[Testbed, dict[str, Any]]:
+        sent = self._sent(request)
+        tb_key = _testbed_key(request)
+        version = self._version(self._testbed(*tb_key), request.ignore_store)
+        return self._profiles(tb_key, sent, version)
 
     # ------------------------------------------------------------------ RPCs
 
@@ -177,8 +190,10 @@ class DeltaServicer(delta_pb2_grpc.DeltaServicer):
                 raise ConfigError(f"must be a positive number, got {deadline}",
                                   field="deadline_s")
             convert.check_range(deadline, "deadline_s", convert.MAX_SECONDS)
-        return self._plan(_testbed_key(request), self._sent(request), request.ignore_store,
-                          deadline, self._version())
+        sent = self._sent(request)
+        tb_key = _testbed_key(request)
+        version = self._version(self._testbed(*tb_key), request.ignore_store)
+        return self._plan(tb_key, sent, deadline, version)
 
     @_translated
     def ReportObservations(self, request: pb.ReportObservationsRequest,
@@ -203,8 +218,7 @@ class DeltaServicer(delta_pb2_grpc.DeltaServicer):
         samples = _count(request.samples, "samples", minimum=1)
         epochs = _count(request.epochs, "epochs", minimum=1)
         batch = _count(request.batch_size, "batch_size")
-        tb, profiles = self._profiles(_testbed_key(request), self._sent(request),
-                                      request.ignore_store, self._version())
+        tb, profiles = self._fitted(request)
         if request.endpoint not in profiles:
             raise ConfigError(f"unknown endpoint {request.endpoint!r}", field="endpoint")
         p = profiles[request.endpoint]
@@ -216,8 +230,7 @@ class DeltaServicer(delta_pb2_grpc.DeltaServicer):
     @_translated
     def GetProfile(self, request: pb.GetProfileRequest,
                    context: grpc.ServicerContext) -> pb.GetProfileResponse:
-        tb, profiles = self._profiles(_testbed_key(request), self._sent(request),
-                                      request.ignore_store, self._version())
+        tb, profiles = self._fitted(request)
         wanted = list(request.endpoints) or [e.id for e in tb.endpoints]
         for i, ep in enumerate(wanted):
             if ep not in profiles:
