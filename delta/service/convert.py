@@ -84,7 +84,7 @@ def testbed_to_proto(testbed: Mapping[str, Any]) -> pb.Testbed:
     try:
         return json_format.ParseDict(dict(testbed), pb.Testbed())
     except json_format.ParseError as exc:
-        raise ConfigError(str(exc), source="testbed") from None
+        raise ConfigError(str(exc).splitlines()[0], source="testbed") from None
 
 
 def observation_from_proto(msg: pb.Observation, where: str) -> Observation:

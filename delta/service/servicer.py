@@ -258,6 +258,7 @@ class DeltaServicer(delta_pb2_grpc.DeltaServicer):
             raise ConfigError("set az or region", field="az")
         if not (math.isfinite(request.hours) and request.hours > 0):
             raise ConfigError(f"must be a positive number, got {request.hours}", field="hours")
+        convert.check_range(request.hours, "hours", convert.MAX_SECONDS / 3600)
         if not request.HasField("start"):
             raise ConfigError("required", field="start")
         try:
