@@ -1,11 +1,14 @@
 """Load on ``delta serve``: Plan and ReportObservations beside the health-check floor.
 
-One command: ``python bench/grpc_load.py`` (``--full`` adds a soak of 32 clients x 10,000
-Plan calls and 16 concurrent reporters x 1,000 single-observation calls, counted in the store). The server is a real ``delta serve`` process on
-127.0.0.1 with a fresh store; clients are threads here, one channel each. For 1, 8 and
-32 concurrent clients it measures, side by side in the same run, a health check (the
-floor of a unary call), Plan for a 10-endpoint testbed with fitted profiles, and
-ReportObservations of one observation; it prints p50/p99 latency, throughput and errors.
+One command: ``python bench/grpc_load.py``; ``--full`` adds a soak of 32 clients x 10,000
+Plan calls and 16 concurrent reporters x 1,000 single-observation calls, counted in the
+store. The server is a real ``delta serve`` process on 127.0.0.1 with a fresh store;
+clients are threads here, one channel each. For 1, 8 and 32 concurrent clients it
+measures, side by side in the same run, a health check (the floor of a unary call), Plan
+for a 10-endpoint testbed with fitted profiles (cached by content, as a controller asking
+again between reports gets it; ``plan-uncached`` varies the deadline so every call fits
+and plans afresh), and ReportObservations of one observation; it prints p50/p99 latency,
+throughput and errors, and writes them to bench/results/grpc_load.json.
 """
 
 from __future__ import annotations

@@ -36,7 +36,8 @@ def generate(out_dir: Path) -> None:
         out_dir.mkdir(parents=True, exist_ok=True)
         for name in MODULES:
             text = (Path(tmp) / "delta" / "v1" / name).read_text()
-            (out_dir / name).write_text(text.replace("from delta.v1 import", "from delta._proto import"))
+            text = text.replace("from delta.v1 import", "from delta._proto import")
+            (out_dir / name).write_text(text)
     (out_dir / "__init__.py").write_text(INIT)
 
 
