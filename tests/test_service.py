@@ -285,3 +285,15 @@ def test_plans_follow_rows_other_processes_commit(db):
         after = c.plan(tb_text)
     assert {a["profile"] for a in after["assignments"]} == {"observations"}
     assert after != first
+
+
+def test_batches_above_the_limit_are_refused_whole(db):
+    from delta.service.servicer import MAX_BATCH
+
+    obs = [pb.Observation(endpoint="a", seconds=1.0)] * (MAX_BATCH + 1)
+    with serving(db) as srv, stub(srv.port) as s:
+        err = _bad(s, "ReportObservations", pb.ReportObservationsRequest(observations=obs))
+        assert s.ReportObservations(pb.ReportObservationsRequest(observations=obs[:MAX_BATCH]),
+                                    timeout=60).stored == MAX_BATCH
+    assert err.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "observations: at most 10000 per call" in err.details()

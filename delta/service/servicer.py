@@ -84,6 +84,12 @@ def _count(value: int, name: str, *, minimum: int = 0) -> int:
     return value
 
 
+def _check_batch(request: Any) -> None:
+    if len(request.observations) > MAX_BATCH:
+        raise ObservationError(f"at most {MAX_BATCH} per call, got {len(request.observations)}",
+                               field="observations")
+
+
 def _testbed_key(request: Any) -> tuple[str | None, str | bytes]:
     kind = request.WhichOneof("testbed_source")
     if kind == "testbed":
@@ -150,9 +156,8 @@ class DeltaServicer(delta_pb2_grpc.DeltaServicer):
 
     @staticmethod
     def _sent(request: Any) -> bytes:
-        if len(request.observations) > MAX_BATCH:
-            raise ObservationError(f"at most {MAX_BATCH} per call, got "
-                                   f"{len(request.observations)}", field="observations")
+        """The request's observations as bytes: the cache key part they contribute."""
+        _check_batch(request)
         return pb.ReportObservationsRequest(observations=request.observations).SerializeToString(
             deterministic=True)
 
@@ -198,7 +203,7 @@ class DeltaServicer(delta_pb2_grpc.DeltaServicer):
     @_translated
     def ReportObservations(self, request: pb.ReportObservationsRequest,
                            context: grpc.ServicerContext) -> pb.ReportObservationsResponse:
-        self._sent(request)  # the batch limit
+        _check_batch(request)
         key = request.idempotency_key
         if len(key) > MAX_KEY_LENGTH:
             raise ObservationError(f"longer than {MAX_KEY_LENGTH} characters",
@@ -280,7 +285,7 @@ class DeltaServicer(delta_pb2_grpc.DeltaServicer):
     @_translated
     def SuggestExperiments(self, request: pb.SuggestExperimentsRequest,
                            context: grpc.ServicerContext) -> pb.SuggestExperimentsResponse:
-        self._sent(request)
+        _check_batch(request)
         obs = convert.observations_from_proto(request.observations)
         n = _count(request.n, "n", minimum=1)
         if len(request.candidates) > MAX_BATCH:
