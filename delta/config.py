@@ -191,6 +191,17 @@ def parse_testbed(text: str, source: str = "<testbed>") -> Testbed:
         where = f"line {mark.line + 1}" if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ConfigError(f"malformed YAML: {problem}", source=source, field=where) from None
+    return validate_testbed(raw, source)
+
+
+def validate_testbed(raw: object, source: str = "<testbed>") -> Testbed:
+    """Validate an already-parsed mapping (e.g. from a gRPC message) into a :class:`Testbed`.
+
+    Raises
+    ------
+    ConfigError
+        One line naming the source, the field path and the problem.
+    """
     if not isinstance(raw, dict):
         raise ConfigError("expected a mapping with 'endpoints' at the top", source=source)
     _reject_non_finite(raw, "", source)
