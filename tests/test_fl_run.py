@@ -139,5 +139,7 @@ def test_federated_learning_one_liner(engine, tmp_path):
     assert rec["strategy"] == "delta" and [r["round"] for r in rec["rounds"]] == [1, 2]
     assert all(r["complete"] for r in rec["rounds"])
     assert [w.shape for w in res.weights] == [(64, 64), (64,), (64, 10), (10,)]
-    with pytest.raises(Exception, match="min_epochs"):
+    from delta.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="round.epochs: Input should be greater than"):
         delta.federated_learning(None, eps, rounds=1, epochs=0)
