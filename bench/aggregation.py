@@ -55,7 +55,8 @@ def main() -> None:
         fold.result()
 
     eager_s = _median_s(eager)
-    print(f"streaming bandwidth: {bandwidth / 1e9:.1f} GB/s (best of copy and dot over {src.nbytes >> 20} MiB)")
+    print(f"streaming bandwidth: {bandwidth / 1e9:.1f} GB/s "
+          f"(best of copy and dot over {src.nbytes >> 20} MiB)")
     print(f"bound for {N_UPDATES} x {N_PARAMS:,} float32: {bound_s * 1e3:.2f} ms")
     print(f"weighted_average (all at once): {batch_s * 1e3:.2f} ms "
           f"= {batch_s / bound_s:.2f}x the bound (target <= 1.5x)")

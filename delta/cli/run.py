@@ -16,8 +16,9 @@ from delta.cli.options import DbOption, FormatOption, OutputFormat
 def run_command(
     testbed: Annotated[Path, typer.Argument(help="Testbed YAML (or JSON) file.",
                                             show_default=False)],
-    rounds: Annotated[int | None, typer.Option("--rounds", "-r", help="FL rounds (default: "
-                                               "the testbed's rounds).", show_default=False)] = None,
+    rounds: Annotated[int | None, typer.Option(
+        "--rounds", "-r", help="FL rounds (default: the testbed's rounds).",
+        show_default=False)] = None,
     strategy: Annotated[str, typer.Option("--strategy", "-s", help="uniform (same work "
                         "everywhere), proportional (by declared hardware) or delta (learned "
                         "profiles, re-planned every round).")] = "delta",

@@ -11,9 +11,7 @@ import json
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Executor
 from pathlib import Path
-from typing import Any, Callable
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Callable
 
 from delta.config import Testbed, load_testbed, parse_testbed
 from delta.errors import ConfigError
@@ -58,22 +56,16 @@ def default_checkpoint_dir(tb: Testbed, strategy: str, seed: int) -> Path:
     return default_db_path().parent / "runs" / f"{tb.name}-{strategy}-seed{seed}"
 
 
-def run_testbed(
-    tb: Testbed, *, rounds: int | None = None, strategy: str = "delta", seed: int = 0,
-    aggregation: str = "fedavg", weighting: str = "samples", mu: float = 0.01,
-    alpha: float | None = None, calibrate: bool = False, margin: float = 0.5,
-    workers: int = 2, learning_rate: float = 0.1, builder: str | None = None,
-    builder_kwargs: Mapping[str, Any] | None = None, db: str | Path | None = None,
-    checkpoint_dir: Path | None = None, resume: bool = False, base_dir: str | None = None,
-    executors: Mapping[str, Executor] | None = None, engine: Any = None,
-    on_event: Event | None = None,
-) -> RunResult:
-    """Run FL rounds of ``tb`` on its endpoints; see :func:`iter_testbed`."""
-    args = dict(locals())  # the same arguments, passed on
+def run_testbed(tb: Testbed, **options: Any) -> RunResult:
+    """Run FL rounds of ``tb`` on its endpoints to the end.
+
+    Takes the keyword arguments of :func:`iter_testbed`; returns the last
+    :class:`~delta.fl.rounds.RunResult`.
+    """
     result = None
-    for result in iter_testbed(**args):
+    for result in iter_testbed(tb, **options):
         pass
-    assert result is not None
+    assert result is not None  # iter_testbed always yields at least once
     return result
 
 

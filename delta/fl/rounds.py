@@ -67,8 +67,10 @@ class _Round:
     """One round in flight: its futures, the eager fold and what each endpoint did."""
 
     def __init__(self, tb: Testbed, plan_tasks: tuple[EndpointTask, ...],
-                 deadline: float | None, aggregator: Aggregator, round_index: int):
+                 deadline: float | None, aggregator: Aggregator, round_index: int,
+                 threads: int):
         self.tb, self.deadline, self.round_index = tb, deadline, round_index
+        self.threads = threads
         self.fold = aggregator.folder()
         self.pending: dict[Future, tuple[EndpointTask, bool]] = {}
         self.entries: list[dict[str, Any]] = []
@@ -115,7 +117,7 @@ class _Round:
         self.entries.append(entry)
         self.observations.append(Observation(
             endpoint=task.endpoint, seconds=seconds, ok=ok, timestamp=time.time(),
-            extra={"round": float(self.round_index)}, threads=1, **obs))
+            extra={"round": float(self.round_index)}, threads=self.threads, **obs))
         return entry
 
     def duration(self) -> float:
@@ -198,7 +200,7 @@ def iter_rounds(tb: Testbed, settings: RunSettings, executors: Mapping[str, Exec
         plan = settings.strategy.plan(tb, observations, r)
         emit("round", {"round": r, "rounds": settings.rounds, "tasks": len(plan.tasks),
                        "deadline_s": plan.deadline_s, "notes": list(plan.notes)})
-        rnd = _Round(tb, plan.tasks, plan.deadline_s, settings.aggregator, r)
+        rnd = _Round(tb, plan.tasks, plan.deadline_s, settings.aggregator, r, settings.threads)
         wall0 = time.perf_counter()
         for i, t in enumerate(plan.tasks):
             ex = executors[t.endpoint]
