@@ -58,7 +58,7 @@ def run_command(
     observation store, so delta's next plan learns from it.
     """
     from delta.config import load_testbed
-    from delta.fl.api import default_checkpoint_dir, run_testbed
+    from delta.fl.api import default_checkpoint_dir, iter_testbed
     from delta.fl.strategies import STRATEGIES, make_strategy
 
     if rounds is not None and rounds < 1:
@@ -69,15 +69,18 @@ def run_command(
         make_strategy(strategy)  # raises the one-line error before the testbed is read
     tb = load_testbed(testbed)
     ckpt = checkpoint or default_checkpoint_dir(tb, strategy, seed)
-    console = Console(stderr=True)
-    with _Progress(console, fmt is OutputFormat.table) as progress:
-        result = run_testbed(
-            tb, rounds=rounds, strategy=strategy, seed=seed, aggregation=aggregation,
-            weighting=weighting, mu=mu, alpha=non_iid, calibrate=calibrate, margin=margin,
-            workers=workers, learning_rate=learning_rate, builder=model, db=db,
-            checkpoint_dir=ckpt, resume=resume, base_dir=str(testbed.resolve().parent),
-            on_event=progress.event,
-        )
+    progress = _Progress(Console(stderr=True))
+    run = iter_testbed(
+        tb, rounds=rounds, strategy=strategy, seed=seed, aggregation=aggregation,
+        weighting=weighting, mu=mu, alpha=non_iid, calibrate=calibrate, margin=margin,
+        workers=workers, learning_rate=learning_rate, builder=model, db=db,
+        checkpoint_dir=ckpt, resume=resume, base_dir=str(testbed.resolve().parent),
+        on_event=progress.event,
+    )
+    result = next(run)  # validates every option and builds the model before any progress
+    with progress:
+        for result in run:
+            pass
     record = result.record
     if out is not None:
         out.write_text(json.dumps(record, indent=2) + "\n")
@@ -90,10 +93,10 @@ def run_command(
 class _Progress:
     """Rich progress on stderr: rounds, and the endpoints of the current round."""
 
-    def __init__(self, console: Console, verbose: bool):
+    def __init__(self, console: Console):
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-        self.console, self.verbose = console, verbose
+        self.console = console
         self.bar = Progress(TextColumn("{task.description}"), BarColumn(),
                             MofNCompleteColumn(), console=console, transient=True)
         self.rounds_id: Any = None
