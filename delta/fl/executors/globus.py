@@ -8,6 +8,7 @@ Globus login and the cloud service, so it is imported only when a testbed names 
 from __future__ import annotations
 
 import contextlib
+import io
 import sys
 from concurrent.futures import Executor
 
@@ -27,9 +28,11 @@ def globus_executor(endpoint_id: str, *, field: str = "executor.endpoint_id") ->
         from globus_compute_sdk import Executor as ComputeExecutor
     except ImportError as exc:  # pragma: no cover - it is a dependency
         raise ConfigError(f"globus-compute-sdk is not installed: {exc}", field=field) from None
+    # The SDK's login flow prints its prompt to stdout: keep stdout clean for --format
+    # json; show the prompt (on stderr) only to someone at a terminal who can answer it.
+    sink = sys.stderr if sys.stdin is not None and sys.stdin.isatty() else io.StringIO()
     try:
-        # The SDK's login flow prints to stdout; keep stdout clean for --format json.
-        with contextlib.redirect_stdout(sys.stderr):
+        with contextlib.redirect_stdout(sink):
             ex = ComputeExecutor(endpoint_id=endpoint_id)
     except (EOFError, KeyboardInterrupt):
         raise ConfigError("cannot log in to Globus Compute without a terminal; log in once "
