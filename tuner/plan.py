@@ -127,7 +127,11 @@ def make_plan(problem: Problem, profiles: Mapping[str, RuntimeProfile],
     else:
         mode = "deadline"
         # Fit the p90, not the median: a deadline is a constraint, not a target.
-        widen = np.array([q.p90 / q.p50 if q.p50 > 0 else 1.0 for q in base_pred])
+        # The p90/p50 ratio grows where a profile extrapolates; small tasks are the extreme.
+        small = [p.predict(1, r.min_epochs, r.batch_size) for p in prof]
+        widen = np.array([max(q.p90 / q.p50 if q.p50 > 0 else 1.0,
+                              m.p90 / m.p50 if m.p50 > 0 else 1.0)
+                          for q, m in zip(base_pred, small)])
         per_sample = epoch_s * widen / samples
         epochs = fit_deadline(overhead * widen, epoch_s * widen, deadline, r.min_epochs, max_e)
         for i in np.flatnonzero(epochs == 0):
