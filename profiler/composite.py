@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from profiler.law import LinearLaw
+from profiler.law import DEFAULT_REL_SIGMA, LinearLaw
 from profiler.model_size import ModelSizeModel
 from profiler.overhead import OverheadModel
 from profiler.threads import AmdahlModel
@@ -47,7 +47,7 @@ def active_variables(X: ArrayLike) -> tuple[str, ...]:
 
 
 def _product(a: NDArray, b: NDArray) -> NDArray:
-    return (a[:, :, None] * b[:, None, :]).reshape(len(a), -1)
+    return (a[:, :, None] * b[:, None, :]).reshape(len(a), a.shape[1] * b.shape[1])
 
 
 class CompositeModel(LinearLaw):
@@ -57,16 +57,17 @@ class CompositeModel(LinearLaw):
     ----------
     variables:
         Which of :data:`VARIABLES` the model uses (see :func:`active_variables`).
-    prior_mean, prior_cov, huber_c, max_iter:
+    prior_mean, prior_cov, noise_prior, huber_c, max_iter:
         As for :class:`~profiler.law.LinearLaw`.
     """
 
     def __init__(self, *, variables: tuple[str, ...] = ("work",),
                  prior_mean: ArrayLike | None = None, prior_cov: ArrayLike | None = None,
-                 huber_c: float = 1.5, max_iter: int = 20):
+                 noise_prior: float = DEFAULT_REL_SIGMA, huber_c: float = 1.5,
+                 max_iter: int = 20):
         self.variables = variables
-        super().__init__(prior_mean=prior_mean, prior_cov=prior_cov, huber_c=huber_c,
-                         max_iter=max_iter)
+        super().__init__(prior_mean=prior_mean, prior_cov=prior_cov, noise_prior=noise_prior,
+                         huber_c=huber_c, max_iter=max_iter)
 
     def _parts(self, A: NDArray) -> tuple[NDArray, NDArray]:
         """The additive (once per task) and the work basis of ``A``."""

@@ -21,7 +21,7 @@ from sklearn.utils.validation import check_is_fitted
 Z90 = 1.2815515655446004  # standard normal 90th percentile
 #: Relative noise assumed before any residual is seen, and its weight in pseudo-observations.
 DEFAULT_REL_SIGMA = 0.1
-SIGMA_PSEUDO_COUNT = 1.0
+SIGMA_PSEUDO_COUNT = 2.0
 MIN_REL_SIGMA = 0.02
 
 
@@ -38,6 +38,9 @@ class LinearLaw(RegressorMixin, BaseEstimator):
         covariance (a length-``d`` vector is read as independent variances).  ``None``: a
         weak prior, centred on zero, that lets each term alone explain about ten times the
         median runtime.
+    noise_prior:
+        Relative run noise assumed before any residual is seen (e.g. the fleet's typical
+        noise); it counts as ``SIGMA_PSEUDO_COUNT`` runs.
     huber_c:
         Huber threshold in robust standard deviations of the relative residual.
     max_iter:
@@ -58,9 +61,11 @@ class LinearLaw(RegressorMixin, BaseEstimator):
     terms: tuple[str, ...] = ()
 
     def __init__(self, *, prior_mean: ArrayLike | None = None,
-                 prior_cov: ArrayLike | None = None, huber_c: float = 1.5, max_iter: int = 20):
+                 prior_cov: ArrayLike | None = None, noise_prior: float = DEFAULT_REL_SIGMA,
+                 huber_c: float = 1.5, max_iter: int = 20):
         self.prior_mean = prior_mean
         self.prior_cov = prior_cov
+        self.noise_prior = noise_prior
         self.huber_c = huber_c
         self.max_iter = max_iter
 
@@ -84,7 +89,7 @@ class LinearLaw(RegressorMixin, BaseEstimator):
             raise ValueError("durations must be positive and finite")
         mu, cov = self._prior(Phi, t)
         self.coef_, self.cov_, self.sigma_ = fit_law(Phi, t, mu, cov, self.huber_c,
-                                                     self.max_iter)
+                                                     self.max_iter, self.noise_prior)
         self.n_obs_ = len(t)
         self.basis_range_ = ((Phi.min(axis=0), Phi.max(axis=0)) if len(t)
                              else (np.zeros(Phi.shape[1]), np.zeros(Phi.shape[1])))
@@ -108,7 +113,8 @@ def weak_prior_sd(Phi: NDArray, y: NDArray) -> NDArray:
 
 
 def fit_law(Phi: NDArray, t: NDArray, mu: NDArray, prior_cov: NDArray, huber_c: float = 1.5,
-            max_iter: int = 20) -> tuple[NDArray, NDArray, float]:
+            max_iter: int = 20, noise_prior: float = DEFAULT_REL_SIGMA,
+            ) -> tuple[NDArray, NDArray, float]:
     """MAP fit of ``t ~ Phi @ coef`` with ``coef >= 0``: ``(coef, cov, rel_sigma)``.
 
     The noise is multiplicative (relative residual ``r = (t - pred) / pred``) with spread
@@ -116,7 +122,7 @@ def fit_law(Phi: NDArray, t: NDArray, mu: NDArray, prior_cov: NDArray, huber_c: 
     of runs move the coefficients smoothly away from it.
     """
     n, d = Phi.shape
-    sigma = DEFAULT_REL_SIGMA
+    sigma = noise_prior
     prior_prec = np.linalg.pinv(prior_cov, hermitian=True)
     # Pseudo-observation rows U with U^T U = prior precision (eigen-root: PSD-safe).
     ev, vec = np.linalg.eigh(0.5 * (prior_prec + prior_prec.T))
@@ -124,9 +130,11 @@ def fit_law(Phi: NDArray, t: NDArray, mu: NDArray, prior_cov: NDArray, huber_c: 
     prior_rhs = prior_rows @ mu
     coef = np.maximum(mu, 0.0)
     hub = np.ones(n)
+    # Noise sd proportional to the runtime: weight by 1/prediction (1/t only to start;
+    # weighting by the measured t would favour the runs that happened to be fast).
+    level = t.copy()
     for _ in range(max(max_iter, 1)):
-        # Relative residuals: weight each run by 1/t, i.e. noise sd proportional to t.
-        w = np.sqrt(hub) / (sigma * t) if n else np.zeros(0)
+        w = np.sqrt(hub) / (sigma * level) if n else np.zeros(0)
         A = np.vstack([Phi * w[:, None], prior_rows]) if n else prior_rows
         b = np.concatenate([t * w, prior_rhs]) if n else prior_rhs
         new, _ = nnls(A, b, maxiter=50 * d)
@@ -134,20 +142,21 @@ def fit_law(Phi: NDArray, t: NDArray, mu: NDArray, prior_cov: NDArray, huber_c: 
             coef = new
             break
         pred = np.maximum(Phi @ new, 1e-12)
+        level = np.maximum(pred, 1e-3 * t)
         r = np.log(t / pred)
         mad = 1.4826 * float(np.median(np.abs(r - np.median(r)))) if n > 2 else 0.0
         # Few runs understate the spread: shrink towards the default with pseudo-counts.
         dof = max(n - min(d, n - 1), 1) if n > 1 else 0
         robust = max(mad, float(np.sqrt(np.mean(np.minimum(r**2, (3 * max(mad, 0.02))**2)))))
         sigma = float(np.sqrt((dof * max(robust, MIN_REL_SIGMA) ** 2
-                               + SIGMA_PSEUDO_COUNT * DEFAULT_REL_SIGMA**2)
+                               + SIGMA_PSEUDO_COUNT * noise_prior**2)
                               / (dof + SIGMA_PSEUDO_COUNT)))
         hub = np.minimum(1.0, huber_c * sigma / np.maximum(np.abs(r), 1e-12))
         done = np.allclose(new, coef, rtol=1e-7, atol=1e-15)
         coef = new
         if done:
             break
-    w = (np.sqrt(hub) / (sigma * t)) if n else np.zeros(0)
+    w = (np.sqrt(hub) / (sigma * level)) if n else np.zeros(0)
     precision = prior_prec + (Phi * (w**2)[:, None]).T @ Phi
     cov = np.linalg.pinv(precision, hermitian=True)
     return coef, cov, sigma

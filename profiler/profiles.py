@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from profiler.base import Quantiles
-from profiler.composite import FEATURES, CompositeModel, active_variables
+from profiler.composite import FEATURES, VARIABLES, CompositeModel, active_variables
 from profiler.hardware import HardwareSpec
 from profiler.law import law_quantiles, weak_prior_sd
 from profiler.prior import HardwarePrior, coefficient_prior, hardware_features, own_log_scale
@@ -115,7 +115,10 @@ def fit_profiles(observations: Iterable, hardware: Mapping[str, HardwareSpec],
     X_all = (np.vstack([X for X, _ in data.values()]) if data
              else np.zeros((0, len(FEATURES))))
     if variables is None:
-        variables = active_variables(X_all) if len(X_all) else ("work",)
+        # A variable that varies only across endpoints (threads = cores) is hardware: the
+        # prior covers it.  The law needs what varies within some endpoint's runs.
+        found = {v for X, _ in data.values() for v in active_variables(X)}
+        variables = tuple(v for v in VARIABLES if v in found) or ("work",)
     defaults = {k: float(np.median(X_all[:, FEATURES.index(k)])) if len(X_all) else 0.0
                 for k in ("threads", "model_params", "bytes")}
     ref = np.unique(X_all, axis=0)[-MAX_REFERENCE_ROWS:] if len(X_all) else X_all
@@ -130,11 +133,10 @@ def fit_profiles(observations: Iterable, hardware: Mapping[str, HardwareSpec],
                        if len(X) else defaults)
         if others:
             mean, cov = _prior_from(others, alone, hardware, hw, ref, X, y)
-            model = CompositeModel(variables=variables, prior_mean=mean, prior_cov=cov)
-            model.fit(X, y)
-            if not len(y):
-                # No own runs: the noise level is the others' typical one.
-                model.sigma_ = float(np.median([alone[o].sigma_ for o in others]))
+            # The fleet's typical run noise is the prior for this endpoint's.
+            noise = float(np.median([alone[o].sigma_ for o in others]))
+            model = CompositeModel(variables=variables, prior_mean=mean, prior_cov=cov,
+                                   noise_prior=noise).fit(X, y)
         elif len(y):
             model = alone[ep]
         else:
