@@ -78,7 +78,11 @@ class LinearLaw(RegressorMixin, BaseEstimator):
             mu = np.asarray(self.prior_mean, dtype=float).reshape(d)
             cov = np.asarray(self.prior_cov, dtype=float)
             return mu, (np.diag(cov.reshape(d)) if cov.ndim < 2 else cov.reshape(d, d))
-        return np.zeros(d), np.diag(weak_prior_sd(Phi, y) ** 2)
+        return np.zeros(d), np.diag((weak_prior_sd(Phi, y) * self._weak_share()) ** 2)
+
+    def _weak_share(self) -> NDArray | float:
+        """Per-term scale of the weak prior (1: a term alone may explain 10x the median)."""
+        return 1.0
 
     def fit(self, X: ArrayLike, y: ArrayLike) -> LinearLaw:
         Phi = self.basis(X)
