@@ -22,10 +22,15 @@ from profiler.hardware import HardwareSpec
 from profiler.law import law_quantiles, weak_prior_sd
 from profiler.prior import HardwarePrior, coefficient_prior, hardware_features, own_log_scale
 
-#: Seconds per sample-epoch of a small model on one unit of capacity (1 GHz, 1 core) and
-#: the start-up seconds; only used when no endpoint has any observation yet.
-REFERENCE_K = 2.0e-4
-REFERENCE_OVERHEAD_S = 2.0
+#: The reference law: a small Keras MLP on one unit of capacity (1 GHz, 1 core), measured
+#: on the bench grid (bench/profiler_accuracy.py) and scaled to its 2 GHz; the shape of the
+#: law (and its speed) until a second endpoint has been observed.  REFERENCE_K is the
+#: per-sample-epoch cost at batch size 32 when batch size does not vary.
+REFERENCE_OVERHEAD_S = 1.0
+REFERENCE_PER_STEP_S = 4.0e-3
+REFERENCE_PER_SAMPLE_S = 6.0e-5
+REFERENCE_K = REFERENCE_PER_STEP_S / 32 + REFERENCE_PER_SAMPLE_S
+REFERENCE = "<reference law>"
 #: Log-scale spread of a prior that rests on no observations at all.
 UNCALIBRATED_SIGMA = 1.0
 #: Prior spread every coefficient keeps, as a fraction of the weak default prior's.
@@ -131,16 +136,18 @@ def fit_profiles(observations: Iterable, hardware: Mapping[str, HardwareSpec],
         others = [o for o in alone if o != ep]
         ep_defaults = ({k: float(np.median(X[:, FEATURES.index(k)])) for k in defaults}
                        if len(X) else defaults)
-        if others:
-            mean, cov = _prior_from(others, alone, hardware, hw, ref, X, y)
-            # The fleet's typical run noise is the prior for this endpoint's.
-            noise = float(np.median([alone[o].sigma_ for o in others]))
-            model = CompositeModel(variables=variables, prior_mean=mean, prior_cov=cov,
-                                   noise_prior=noise).fit(X, y)
-        elif len(y):
-            model = alone[ep]
-        else:
-            model = _reference_prior(variables, hw)
+        pool, pool_hw, min_spread = alone, hardware, 0.0
+        if not others:
+            # Nobody else observed: the reference law (a small Keras model on a reference
+            # machine) stands in for the fleet, with a wide doubt about its speed.
+            pool = {**alone, REFERENCE: _reference_model(variables)}
+            pool_hw, others = {**hardware, REFERENCE: HardwareSpec()}, [REFERENCE]
+            min_spread = UNCALIBRATED_SIGMA
+        mean, cov = _prior_from(others, pool, pool_hw, hw, ref, X, y, min_spread)
+        # The fleet's typical run noise is the prior for this endpoint's.
+        noise = float(np.median([pool[o].sigma_ for o in others]))
+        model = CompositeModel(variables=variables, prior_mean=mean, prior_cov=cov,
+                               noise_prior=noise).fit(X, y)
         source = "observations" if len(y) else "hardware prior"
         profiles[ep] = Profile(ep, source, len(y), model, ep_defaults)
     return profiles
@@ -153,7 +160,7 @@ def _work_mask(model: CompositeModel) -> NDArray:
 
 def _prior_from(others: list[str], alone: Mapping[str, CompositeModel],
                 hardware: Mapping[str, HardwareSpec], hw: HardwareSpec, ref: NDArray,
-                X: NDArray, y: NDArray) -> tuple[NDArray, NDArray]:
+                X: NDArray, y: NDArray, min_spread: float = 0.0) -> tuple[NDArray, NDArray]:
     """Coefficient prior for an endpoint (hardware ``hw``, own runs ``X, y``) from the others.
 
     The others give the law's shape; the endpoint's speed comes from its hardware (the
@@ -168,7 +175,8 @@ def _prior_from(others: list[str], alone: Mapping[str, CompositeModel],
     coefs = np.array([alone[o].coef_ for o in others])
     scales = np.log(np.maximum(ref_work @ coefs[:, scaled].T, 1e-12)).mean(axis=0)
     hp = HardwarePrior().fit(hardware_features([hardware[o] for o in others]), scales)
-    log_scale, spread = float(hp.predict(hardware_features([hw]))[0]), hp.spread_
+    log_scale = float(hp.predict(hardware_features([hw]))[0])
+    spread = max(hp.spread_, min_spread)
     shape = (coefs * np.where(scaled, np.exp(-scales)[:, None], 1.0)).mean(axis=0)
     if len(y):
         basis = model.basis(X)
@@ -186,15 +194,16 @@ def _prior_from(others: list[str], alone: Mapping[str, CompositeModel],
     return mean, cov * (1.0 + len(y) / len(mean))
 
 
-def _reference_prior(variables: tuple[str, ...], hw: HardwareSpec) -> CompositeModel:
-    """Nothing observed anywhere: the reference law scaled by declared capacity."""
+def _reference_model(variables: tuple[str, ...]) -> CompositeModel:
+    """The reference law on one unit of capacity (1 GHz, 1 core), as a fitted model."""
     model = CompositeModel(variables=variables)
     terms = model.terms
     mean = np.zeros(len(terms))
     mean[terms.index("start_up_s")] = REFERENCE_OVERHEAD_S
-    if "per_sample_epoch_s" in terms:
-        mean[terms.index("per_sample_epoch_s")] = REFERENCE_K / hw.capacity()
-    sd = np.where(mean > 0, UNCALIBRATED_SIGMA * mean, 1e-3 * mean.max())
-    model.set_params(prior_mean=mean, prior_cov=np.diag(sd**2))
-    model.fit(np.zeros((0, len(FEATURES))), np.zeros(0))
-    return model
+    if "per_step_s" in terms:
+        mean[terms.index("per_step_s")] = REFERENCE_PER_STEP_S
+        mean[terms.index("per_sample_epoch_s")] = REFERENCE_PER_SAMPLE_S
+    elif "per_sample_epoch_s" in terms:
+        mean[terms.index("per_sample_epoch_s")] = REFERENCE_K
+    model.set_params(prior_mean=mean, prior_cov=np.diag((1e-3 * mean + 1e-12) ** 2))
+    return model.fit(np.zeros((0, len(FEATURES))), np.zeros(0))

@@ -16,7 +16,7 @@ from profiler.base import Quantiles
 from profiler.law import LinearLaw
 
 #: Log-scale doubt about a declared link (declared bandwidths are often optimistic).
-DECLARED_SPREAD = 0.5
+DECLARED_SPREAD = 1.0
 
 
 class TransferModel(LinearLaw):
