@@ -41,6 +41,9 @@ class LinearLaw(RegressorMixin, BaseEstimator):
     noise_prior:
         Relative run noise assumed before any residual is seen (e.g. the fleet's typical
         noise); it counts as ``SIGMA_PSEUDO_COUNT`` runs.
+    noise_fixed:
+        Use ``noise_prior`` as the run noise as is (estimated elsewhere, e.g. from a fit
+        without a strong prior, whose residuals a prior cannot bias).
     huber_c:
         Huber threshold in robust standard deviations of the relative residual.
     max_iter:
@@ -54,6 +57,9 @@ class LinearLaw(RegressorMixin, BaseEstimator):
         Laplace posterior covariance of the coefficients.
     sigma_:
         Relative noise: the log-scale spread of one run around the law.
+    residual_spread_, dof_:
+        Robust log-scale spread of the residuals and its degrees of freedom (before
+        shrinking towards ``noise_prior``).
     n_obs_:
         Observations fitted.
     """
@@ -62,10 +68,11 @@ class LinearLaw(RegressorMixin, BaseEstimator):
 
     def __init__(self, *, prior_mean: ArrayLike | None = None,
                  prior_cov: ArrayLike | None = None, noise_prior: float = DEFAULT_REL_SIGMA,
-                 huber_c: float = 1.5, max_iter: int = 20):
+                 noise_fixed: bool = False, huber_c: float = 1.5, max_iter: int = 20):
         self.prior_mean = prior_mean
         self.prior_cov = prior_cov
         self.noise_prior = noise_prior
+        self.noise_fixed = noise_fixed
         self.huber_c = huber_c
         self.max_iter = max_iter
 
@@ -92,8 +99,9 @@ class LinearLaw(RegressorMixin, BaseEstimator):
         if np.any(~np.isfinite(t)) or np.any(t <= 0):
             raise ValueError("durations must be positive and finite")
         mu, cov = self._prior(Phi, t)
-        self.coef_, self.cov_, self.sigma_ = fit_law(Phi, t, mu, cov, self.huber_c,
-                                                     self.max_iter, self.noise_prior)
+        (self.coef_, self.cov_, self.sigma_, self.residual_spread_,
+         self.dof_) = fit_law(Phi, t, mu, cov, self.huber_c, self.max_iter, self.noise_prior,
+                              self.noise_fixed)
         self.n_obs_ = len(t)
         self.basis_range_ = ((Phi.min(axis=0), Phi.max(axis=0)) if len(t)
                              else (np.zeros(Phi.shape[1]), np.zeros(Phi.shape[1])))
@@ -118,8 +126,12 @@ def weak_prior_sd(Phi: NDArray, y: NDArray) -> NDArray:
 
 def fit_law(Phi: NDArray, t: NDArray, mu: NDArray, prior_cov: NDArray, huber_c: float = 1.5,
             max_iter: int = 20, noise_prior: float = DEFAULT_REL_SIGMA,
-            ) -> tuple[NDArray, NDArray, float]:
-    """MAP fit of ``t ~ Phi @ coef`` with ``coef >= 0``: ``(coef, cov, rel_sigma)``.
+            noise_fixed: bool = False) -> tuple[NDArray, NDArray, float, float, int]:
+    """MAP fit of ``t ~ Phi @ coef``, ``coef >= 0``.
+
+    Returns ``(coef, cov, sigma, residual_spread, dof)``: the relative run noise ``sigma``
+    is the residual spread shrunk towards ``noise_prior`` (or ``noise_prior`` itself when
+    ``noise_fixed``).
 
     The noise is multiplicative (relative residual ``r = (t - pred) / pred``) with spread
     ``sigma``; the prior ``N(mu, prior_cov)`` enters as pseudo-observations, so a handful
@@ -134,6 +146,7 @@ def fit_law(Phi: NDArray, t: NDArray, mu: NDArray, prior_cov: NDArray, huber_c: 
     prior_rhs = prior_rows @ mu
     coef = np.maximum(mu, 0.0)
     hub = np.ones(n)
+    robust, dof = 0.0, 0
     # Noise sd proportional to the runtime: weight by 1/prediction (1/t only to start;
     # weighting by the measured t would favour the runs that happened to be fast).
     level = t.copy()
@@ -152,10 +165,11 @@ def fit_law(Phi: NDArray, t: NDArray, mu: NDArray, prior_cov: NDArray, huber_c: 
         # Few runs understate the spread: shrink towards the default with pseudo-counts.
         dof = max(n - min(d, n - 1), 1) if n > 1 else 0
         robust = max(mad, float(np.sqrt(np.mean(np.minimum(r**2, (3 * max(mad, 0.02))**2)))))
-        sigma = float(np.sqrt((dof * max(robust, MIN_REL_SIGMA) ** 2
-                               + SIGMA_PSEUDO_COUNT * noise_prior**2)
-                              / (dof + SIGMA_PSEUDO_COUNT)))
-        hub = np.minimum(1.0, huber_c * sigma / np.maximum(np.abs(r), 1e-12))
+        if not noise_fixed:
+            sigma = shrunk_noise(robust, dof, noise_prior)
+        # Huber weights on the residual the least squares sees (relative, not log): a
+        # preempted run 10x too slow is a relative residual of 9, not log(10).
+        hub = np.minimum(1.0, huber_c * sigma / np.maximum(np.abs(t / pred - 1.0), 1e-12))
         done = np.allclose(new, coef, rtol=1e-7, atol=1e-15)
         coef = new
         if done:
@@ -163,7 +177,13 @@ def fit_law(Phi: NDArray, t: NDArray, mu: NDArray, prior_cov: NDArray, huber_c: 
     w = (np.sqrt(hub) / (sigma * level)) if n else np.zeros(0)
     precision = prior_prec + (Phi * (w**2)[:, None]).T @ Phi
     cov = np.linalg.pinv(precision, hermitian=True)
-    return coef, cov, sigma
+    return coef, cov, sigma, robust, dof
+
+
+def shrunk_noise(spread: float, dof: int, prior: float) -> float:
+    """A residual spread with ``dof`` degrees of freedom, shrunk towards ``prior``."""
+    return float(np.sqrt((dof * max(spread, MIN_REL_SIGMA) ** 2 + SIGMA_PSEUDO_COUNT * prior**2)
+                         / (dof + SIGMA_PSEUDO_COUNT)))
 
 
 def law_quantiles(Phi: NDArray, coef: NDArray, cov: NDArray, sigma: float) -> NDArray:

@@ -84,22 +84,30 @@ def own_log_scale(once: NDArray, unit_work: NDArray, y: NDArray,
                   start: float) -> tuple[float, float]:
     """The speed an endpoint's own runs show: ``y ~ once + exp(log_s) * unit_work``.
 
-    Returns ``(log_s, sd)``: a least-squares fit on a log scale and its standard error
-    (the residual spread, shrunk towards 10% per run, over the square root of the count).
+    Returns ``(log_s, sd)``: a Huber fit on a log scale (a preempted run must not drag
+    the speed) and its standard error (the robust residual spread, shrunk towards 10%
+    per run, over the square root of the count).
     """
     from scipy.optimize import minimize_scalar
 
     ly = np.log(y)
+    c = 0.2  # Huber threshold on the log scale (~20%)
+
+    def resid(ls: float) -> NDArray:
+        return ly - np.log(np.maximum(once + np.exp(ls) * unit_work, 1e-12))
 
     def loss(ls: float) -> float:
-        return float(np.sum((ly - np.log(np.maximum(once + np.exp(ls) * unit_work, 1e-12)))**2))
+        a = np.abs(resid(ls))
+        return float(np.sum(np.where(a < c, a**2, 2 * c * a - c**2)))
 
     if not np.any(unit_work > 0):
         return start, 1e3
     ls = float(minimize_scalar(loss, bounds=(start - 15, start + 15), method="bounded",
                                options={"xatol": 1e-4}).x)
+    r = resid(ls)
     n = len(y)
-    var = (loss(ls) + 0.1**2) / n
+    mad = 1.4826 * float(np.median(np.abs(r))) if n > 2 else 0.0
+    var = (n * mad**2 + 0.1**2) / (n + 1)
     return ls, float(np.sqrt(var / n))
 
 

@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 from profiler.base import Quantiles
 from profiler.composite import FEATURES, VARIABLES, CompositeModel, active_variables
 from profiler.hardware import HardwareSpec
-from profiler.law import law_quantiles, weak_prior_sd
+from profiler.law import law_quantiles, shrunk_noise, weak_prior_sd
 from profiler.prior import HardwarePrior, coefficient_prior, hardware_features, own_log_scale
 
 #: The reference law: a small Keras MLP on one unit of capacity (1 GHz, 1 core), measured
@@ -31,6 +31,9 @@ REFERENCE_PER_STEP_S = 4.0e-3
 REFERENCE_PER_SAMPLE_S = 6.0e-5
 REFERENCE_K = REFERENCE_PER_STEP_S / 32 + REFERENCE_PER_SAMPLE_S
 REFERENCE = "<reference law>"
+#: Run-to-run noise assumed before any endpoint has shown its own (training tasks on shared
+#: machines vary by tens of percent).
+REFERENCE_NOISE = 0.3
 #: Log-scale spread of a prior that rests on no observations at all.
 UNCALIBRATED_SIGMA = 1.0
 #: Prior spread every coefficient keeps, as a fraction of the weak default prior's.
@@ -136,18 +139,23 @@ def fit_profiles(observations: Iterable, hardware: Mapping[str, HardwareSpec],
         others = [o for o in alone if o != ep]
         ep_defaults = ({k: float(np.median(X[:, FEATURES.index(k)])) for k in defaults}
                        if len(X) else defaults)
-        pool, pool_hw, min_spread = alone, hardware, 0.0
+        pool, pool_hw, min_spread, pooled_overhead = alone, hardware, 0.0, True
         if not others:
             # Nobody else observed: the reference law (a small Keras model on a reference
             # machine) stands in for the fleet, with a wide doubt about its speed.
             pool = {**alone, REFERENCE: _reference_model(variables)}
             pool_hw, others = {**hardware, REFERENCE: HardwareSpec()}, [REFERENCE]
-            min_spread = UNCALIBRATED_SIGMA
-        mean, cov = _prior_from(others, pool, pool_hw, hw, ref, X, y, min_spread)
-        # The fleet's typical run noise is the prior for this endpoint's.
+            # Its start-up is a guess too: scale it with the endpoint's speed.
+            min_spread, pooled_overhead = UNCALIBRATED_SIGMA, False
+        mean, cov = _prior_from(others, pool, pool_hw, hw, ref, X, y, min_spread,
+                                pooled_overhead)
+        # Run noise: the endpoint's own residuals from the fit without the fleet prior (a
+        # prior the data disagree with must not inflate it), shrunk to the fleet's noise.
         noise = float(np.median([pool[o].sigma_ for o in others]))
+        if len(y):
+            noise = shrunk_noise(alone[ep].residual_spread_, alone[ep].dof_, noise)
         model = CompositeModel(variables=variables, prior_mean=mean, prior_cov=cov,
-                               noise_prior=noise).fit(X, y)
+                               noise_prior=noise, noise_fixed=True).fit(X, y)
         source = "observations" if len(y) else "hardware prior"
         profiles[ep] = Profile(ep, source, len(y), model, ep_defaults)
     return profiles
@@ -160,15 +168,18 @@ def _work_mask(model: CompositeModel) -> NDArray:
 
 def _prior_from(others: list[str], alone: Mapping[str, CompositeModel],
                 hardware: Mapping[str, HardwareSpec], hw: HardwareSpec, ref: NDArray,
-                X: NDArray, y: NDArray, min_spread: float = 0.0) -> tuple[NDArray, NDArray]:
+                X: NDArray, y: NDArray, min_spread: float = 0.0,
+                pooled_overhead: bool = True) -> tuple[NDArray, NDArray]:
     """Coefficient prior for an endpoint (hardware ``hw``, own runs ``X, y``) from the others.
 
     The others give the law's shape; the endpoint's speed comes from its hardware (the
     learned :class:`~profiler.prior.HardwarePrior`) combined, on a log scale, with the speed
     its own runs show, so that even one run moves the whole law and never a cliff.
+    Per-task overhead (dispatch, start-up) is pooled across the others unscaled when
+    ``pooled_overhead``; otherwise it scales with the speed like the work.
     """
     model = alone[others[0]]
-    scaled = _work_mask(model)
+    scaled = _work_mask(model) if pooled_overhead else np.ones(len(model.terms), dtype=bool)
     ref_basis = model.basis(ref)
     work_rows = (ref_basis[:, scaled] > 0).any(axis=1)
     ref_work = ref_basis[work_rows][:, scaled] if work_rows.any() else np.ones((1, scaled.sum()))
@@ -205,5 +216,6 @@ def _reference_model(variables: tuple[str, ...]) -> CompositeModel:
         mean[terms.index("per_sample_epoch_s")] = REFERENCE_PER_SAMPLE_S
     elif "per_sample_epoch_s" in terms:
         mean[terms.index("per_sample_epoch_s")] = REFERENCE_K
-    model.set_params(prior_mean=mean, prior_cov=np.diag((1e-3 * mean + 1e-12) ** 2))
+    model.set_params(prior_mean=mean, prior_cov=np.diag((1e-3 * mean + 1e-12) ** 2),
+                     noise_prior=REFERENCE_NOISE)
     return model.fit(np.zeros((0, len(FEATURES))), np.zeros(0))
