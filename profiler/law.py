@@ -165,6 +165,8 @@ def fit_law(Phi: NDArray, t: NDArray, mu: NDArray, prior_cov: NDArray, huber_c: 
         # Few runs understate the spread: shrink towards the default with pseudo-counts.
         dof = max(n - min(d, n - 1), 1) if n > 1 else 0
         robust = max(mad, float(np.sqrt(np.mean(np.minimum(r**2, (3 * max(mad, 0.02))**2)))))
+        # In-sample residuals understate the spread of a new run by sqrt(n / dof).
+        robust *= float(np.sqrt(n / max(dof, 1)))
         if not noise_fixed:
             sigma = shrunk_noise(robust, dof, noise_prior)
         # Huber weights on the residual the least squares sees (relative, not log): a

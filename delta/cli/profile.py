@@ -51,13 +51,15 @@ def _read(paths: list[Path], *, need_seconds: bool, kind: str):
     Queries and candidates have no ``seconds``; they are validated like observation
     records with a placeholder duration, and must name samples and epochs.
     """
-    from delta.observations import observation_from_mapping, read_rows
+    from delta.observations import COLUMNS, HARDWARE_FIELDS, observation_from_mapping, read_rows
 
     rows, recs, hardware = [], [], {}
     for path in paths:
         for where, row in read_rows(path):
             checked = dict(row)
             if not need_seconds:
+                # Query keys beyond the record's columns (an id, a label) pass through.
+                checked = {k: v for k, v in row.items() if k in (*COLUMNS, *HARDWARE_FIELDS)}
                 for col in ("endpoint", "samples", "epochs"):
                     if row.get(col) in (None, ""):
                         raise ObservationError(f"missing column {col!r} in {kind}",
