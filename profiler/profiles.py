@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from profiler.base import Quantiles
 from profiler.composite import FEATURES, VARIABLES, CompositeModel, active_variables
@@ -56,8 +56,9 @@ class Profile:
     model: CompositeModel
     defaults: dict[str, float] = field(default_factory=dict)
 
-    def rows(self, samples, epochs, batch_size, threads=None, model_params=None,
-             bytes=None) -> NDArray:  # noqa: A002 - the record's column name
+    def rows(self, samples: ArrayLike, epochs: ArrayLike, batch_size: ArrayLike,
+             threads: ArrayLike | None = None, model_params: ArrayLike | None = None,
+             bytes: ArrayLike | None = None) -> NDArray:
         """Query rows in :data:`~profiler.composite.FEATURES` order (broadcasting)."""
         given = {"threads": threads, "model_params": model_params, "bytes": bytes}
         cols = [samples, epochs, batch_size] + [
@@ -71,12 +72,14 @@ class Profile:
 
     def predict(self, samples: int, epochs: int, batch_size: int, *,
                 threads: int | None = None, model_params: int | None = None,
-                bytes: int | None = None) -> Quantiles:  # noqa: A002
+                bytes: int | None = None) -> Quantiles:
+        """Predicted seconds of one task as p10/p50/p90."""
         q = self.quantiles(self.rows(samples, epochs, batch_size, threads, model_params,
                                      bytes))[0]
         return Quantiles(float(q[0]), float(q[1]), float(q[2]))
 
     def epoch_cost(self, samples: int, batch_size: int) -> tuple[float, float]:
+        """``(overhead_s, seconds_per_epoch)`` at the median, for analytic balancing."""
         once, per_epoch = self.model.epoch_split(self.rows(samples, 1, batch_size))
         return float(once[0]), float(per_epoch[0])
 

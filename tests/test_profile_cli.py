@@ -95,7 +95,7 @@ def test_bad_queries_are_one_line_errors(tmp_path, capsys, queries, problem):
     obs = write_observations(tmp_path / "obs.csv")
     q = tmp_path / "q.csv"
     q.write_text(queries)
-    code, out, err = cli(capsys, "profile", "predict", "-o", str(obs), "-q", str(q))
+    code, _, err = cli(capsys, "profile", "predict", "-o", str(obs), "-q", str(q))
     assert code == 2
     assert err.startswith("delta: error: ") and problem in err and err.count("\n") == 1, err
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -77,7 +79,7 @@ def test_own_runs_take_over_from_the_prior_without_a_cliff():
         assert prof.source == ("observations" if n else "hardware prior")
         preds.append(prof.predict(600, 6, 32))
         errs.append(abs(preds[-1].p50 - truth) / truth)
-    for before, after in zip(preds, preds[1:]):
+    for before, after in itertools.pairwise(preds):
         # No cliff: each new run moves the median within the previous 80% interval.
         assert before.p10 <= after.p50 <= before.p90
     assert errs[-1] < 0.05 and errs[-1] < errs[0]
