@@ -1,0 +1,18 @@
+"""Price forecasters, one strategy per module behind :class:`Forecaster`."""
+
+from __future__ import annotations
+
+from delta.pricing.forecasters.base import Forecaster, hourly_path
+from delta.pricing.forecasters.last_value import LastValue
+from delta.pricing.forecasters.learned import LearnedLags
+from delta.pricing.forecasters.recent_mean import RecentMean
+from delta.pricing.forecasters.seasonal import SeasonalHourOfWeek
+
+
+def default_forecasters() -> list[Forecaster]:
+    """The candidates a series chooses from; last value first (it wins ties)."""
+    return [LastValue(), RecentMean(), SeasonalHourOfWeek(), LearnedLags()]
+
+
+__all__ = ["Forecaster", "LastValue", "LearnedLags", "RecentMean", "SeasonalHourOfWeek",
+           "default_forecasters", "hourly_path"]
