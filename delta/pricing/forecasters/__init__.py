@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from delta.pricing.forecasters.base import Forecaster, hourly_path
+from delta.pricing.forecasters.damped_trend import DampedTrend
 from delta.pricing.forecasters.last_value import LastValue
 from delta.pricing.forecasters.learned import LearnedLags
 from delta.pricing.forecasters.recent_mean import RecentMean
@@ -11,8 +12,8 @@ from delta.pricing.forecasters.seasonal import SeasonalHourOfWeek
 
 def default_forecasters() -> list[Forecaster]:
     """The candidates a series chooses from; last value first (it wins ties)."""
-    return [LastValue(), RecentMean(), SeasonalHourOfWeek(), LearnedLags()]
+    return [DampedTrend(), LastValue(), RecentMean(), SeasonalHourOfWeek(), LearnedLags(alpha=10.0)]
 
 
-__all__ = ["Forecaster", "LastValue", "LearnedLags", "RecentMean", "SeasonalHourOfWeek",
+__all__ = ["DampedTrend", "Forecaster", "LastValue", "LearnedLags", "RecentMean", "SeasonalHourOfWeek",
            "default_forecasters", "hourly_path"]

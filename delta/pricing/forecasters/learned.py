@@ -5,6 +5,10 @@ recent log-price changes (lags) and the hour of the day and week, fitted on an h
 of the series' own past.  Between anchors the prediction is interpolated.  Spot prices
 after 2017 move in slow ramps, so recent change is what carries information about the next
 days; the calendar terms catch daily or weekly patterns where a market has them.
+
+One series holds few ramps, so the ridge penalty shrinks the weights towards the damped
+trend (:mod:`.damped_trend`) rather than towards zero: with little evidence the model is
+that trend, and the series' own past moves it away.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from delta.pricing.forecasters.base import HOUR, Forecaster, hourly_path
+from delta.pricing.forecasters.damped_trend import damped_change
 from delta.pricing.history import Series
 
 LAGS_H = (1, 3, 6, 12, 24, 48, 72, 168)
@@ -47,10 +52,18 @@ class LearnedLags(Forecaster):
 
     name = "learned_lags"
 
-    def __init__(self, *, alpha: float = 1.0, train_days: float = 60.0, min_samples: int = 48):
+    def __init__(self, *, alpha: float = 1.0, train_days: float = 60.0, min_samples: int = 48,
+                 tau_h: float = 48.0):
         self.alpha = alpha
         self.train_days = train_days
         self.min_samples = min_samples
+        self.tau_h = tau_h
+
+    def prior(self) -> np.ndarray:
+        """Weights (anchor x feature) of the damped trend on the 24-hour lag."""
+        w = np.zeros((len(ANCHORS_H), len(LAGS_H) + 4))
+        w[:, LAGS_H.index(24)] = damped_change(1.0 / 24.0, np.array(ANCHORS_H), self.tau_h)
+        return w
 
     def fit(self, known: Series) -> LinearState:
         span_h = int(min(self.train_days * 24, (known.end - known.start) / HOUR))
@@ -58,19 +71,20 @@ class LearnedLags(Forecaster):
         x_all = features(known, grid)
         logp = np.log(known.value_at(grid))
         n_feat = x_all.shape[1]
-        coef = np.zeros((len(ANCHORS_H), n_feat))
+        coef = self.prior()
         intercept = np.zeros(len(ANCHORS_H))
         for i, h in enumerate(ANCHORS_H):
             n = len(grid) - h  # rows whose target p(t + h) is known by the cutoff
             if n < self.min_samples:
                 continue
-            x, y = x_all[:n], logp[h:] - logp[:n]
+            x, y = x_all[:n], logp[h:] - logp[:n] - x_all[:n] @ coef[i]
             xm, ym = x.mean(axis=0), y.mean()
             xc = x - xm
             # Ridge scaled by n so the penalty means the same at any amount of history.
             a = xc.T @ xc + self.alpha * n / 100.0 * np.eye(n_feat)
             w = np.linalg.solve(a, xc.T @ (y - ym))
-            coef[i], intercept[i] = w, ym - xm @ w
+            coef[i] += w
+            intercept[i] = ym - xm @ w
         return LinearState(coef, intercept)
 
     def path(self, known: Series, origin: float, hours: float, state: Any = None) -> Series:
