@@ -10,7 +10,7 @@ import sys
 
 import typer
 
-from delta.cli import observe, plan
+from delta.cli import observe, plan, prices
 from delta.errors import DeltaError
 
 app = typer.Typer(
@@ -25,6 +25,7 @@ app = typer.Typer(
 )
 app.command("plan")(plan.plan_command)
 app.add_typer(observe.app, name="observe")
+app.add_typer(prices.app, name="prices")
 
 
 def main(argv: list[str] | None = None) -> None:

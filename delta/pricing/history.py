@@ -8,6 +8,7 @@ Parsing is pure; reading files sits in :func:`read_history_files` at the edge.
 
 from __future__ import annotations
 
+import difflib
 import gzip
 import json
 import math
@@ -192,10 +193,10 @@ class PriceHistory(Mapping[SeriesKey, Series]):
         """
         keys = [k for k in self._series if k.instance_type == instance_type]
         if not keys:
-            known = sorted({k.instance_type for k in self._series})
-            hint = f" (known: {', '.join(known[:8])}{', ...' if len(known) > 8 else ''})"
-            raise PriceError(f"no price history for instance type {instance_type!r}"
-                             + (hint if known else ""), field="instance_type")
+            near = difflib.get_close_matches(instance_type, {k.instance_type for k in self._series})
+            hint = f"; did you mean {' or '.join(near[:2])}?" if near else ""
+            raise PriceError(f"no price history for instance type {instance_type!r}{hint}",
+                             field="instance_type")
         keys = [k for k in keys if k.product == product]
         if not keys:
             raise PriceError(f"no {instance_type} price history for product {product!r}",
@@ -250,23 +251,28 @@ def parse_history(obj: Any, source: str = "history") -> list[PriceRecord]:
     return out
 
 
+def read_json_file(path: str | Path) -> Any:
+    """A JSON file, gzip-compressed or not (detected from the content)."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+        if raw[:2] == b"\x1f\x8b":
+            raw = gzip.decompress(raw)
+        obj = json.loads(raw)
+    except FileNotFoundError:
+        raise PriceError("no such file", source=str(path)) from None
+    except IsADirectoryError:
+        raise PriceError("is a directory, not a JSON file", source=str(path)) from None
+    except (OSError, EOFError) as exc:
+        raise PriceError(f"cannot read: {exc}", source=str(path)) from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise PriceError(f"not JSON: {exc}", source=str(path)) from None
+    return obj
+
+
 def read_history_files(paths: Iterable[str | Path]) -> list[PriceRecord]:
-    """Read JSON history files (gzip-compressed or not; detected from the content)."""
+    """Records from JSON history files (gzip-compressed or not)."""
     records: list[PriceRecord] = []
     for p in paths:
-        path = Path(p)
-        try:
-            raw = path.read_bytes()
-            if raw[:2] == b"\x1f\x8b":
-                raw = gzip.decompress(raw)
-            obj = json.loads(raw)
-        except FileNotFoundError:
-            raise PriceError("no such file", source=str(path)) from None
-        except IsADirectoryError:
-            raise PriceError("is a directory, not a history file", source=str(path)) from None
-        except (OSError, EOFError) as exc:
-            raise PriceError(f"cannot read: {exc}", source=str(path)) from None
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise PriceError(f"not JSON: {exc}", source=str(path)) from None
-        records.extend(parse_history(obj, source=str(path)))
+        records.extend(parse_history(read_json_file(p), source=str(p)))
     return records
