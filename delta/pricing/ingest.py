@@ -23,11 +23,11 @@ API_REACH = timedelta(days=90)
 
 
 def make_client(region: str, *, endpoint_url: str | None = None, max_attempts: int = 8) -> Any:
-    """An EC2 client whose retries back off exponentially (botocore's adaptive mode)."""
+    """An EC2 client retrying with exponential backoff and jitter (botocore standard)."""
     import boto3
     from botocore.config import Config
 
-    config = Config(retries={"max_attempts": max_attempts, "mode": "adaptive"},
+    config = Config(retries={"max_attempts": max_attempts, "mode": "standard"},
                     connect_timeout=10, read_timeout=60)
     try:
         return boto3.client("ec2", region_name=region, endpoint_url=endpoint_url, config=config)
