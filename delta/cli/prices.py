@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -28,11 +30,20 @@ AdvisorOption = Annotated[
 QUERY_FIELDS = {"instance_type", "az", "region", "product", "start", "hours", "checkpoint_s"}
 
 
-def _stderr_progress() -> Any:
+@contextmanager
+def _progress(label: str, total: int) -> Iterator[Callable[[], None]]:
+    """A progress bar on stderr for long work (more than 20 steps, on a terminal)."""
     from rich.console import Console
+
+    console = Console(stderr=True)
+    if total <= 20 or not console.is_terminal:
+        yield lambda: None
+        return
     from rich.progress import Progress
 
-    return Progress(console=Console(stderr=True), transient=True)
+    with Progress(console=console, transient=True) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda: bar.advance(task)
 
 
 @app.command("import")
@@ -182,8 +193,7 @@ def forecast_command(
     est = Estimator(_history(history, db, sorted({str(r["instance_type"]) for r in rows})),
                     advisor=adv)
     answers = []
-    with _stderr_progress() as bar:
-        task = bar.add_task("pricing", total=len(rows), visible=len(rows) > 20)
+    with _progress("pricing", len(rows)) as advance:
         for r in rows:
             try:
                 answers.append(est.estimate(str(r["instance_type"]), str(r["product"]),
@@ -195,7 +205,7 @@ def forecast_command(
                     raise
                 raise PriceError(exc.message, source=str(queries),
                                  field=f"line {r['_line']}.{exc.field or 'query'}") from None
-            bar.advance(task)
+            advance()
     if queries is not None or fmt is OutputFormat.json:
         for a in answers:
             sys.stdout.write(json.dumps(a.to_dict()) + "\n")
@@ -260,10 +270,8 @@ def backtest_command(
         raise PriceError("history too short: needs over a week plus the longest horizon",
                          source="backtest")
     est = Estimator(hist)
-    with _stderr_progress() as bar:
-        task = bar.add_task("backtest", total=len(keys))
-        cases = evaluate(est, keys, np.linspace(lo, hi, origins), hs,
-                         progress=lambda: bar.advance(task))
+    with _progress("backtest", len(keys)) as advance:
+        cases = evaluate(est, keys, np.linspace(lo, hi, origins), hs, progress=advance)
     if not cases:
         raise PriceError("no series has enough history before the origins", source="backtest")
     rows = summarize(cases)
