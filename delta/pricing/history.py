@@ -41,7 +41,7 @@ def to_epoch(when: datetime | str | float | int, *, field: str = "start") -> flo
         return float(when)
     if isinstance(when, str):
         try:
-            when = datetime.fromisoformat(when.strip().replace("Z", "+00:00"))
+            when = datetime.fromisoformat(when.strip())  # 3.11 reads "Z" and offsets
         except ValueError:
             raise PriceError(f"not an ISO-8601 time: {when!r}", field=field) from None
     if not isinstance(when, datetime):
@@ -102,6 +102,23 @@ class Series:
         # cum[i] = integral of the step function from times[0] to times[i], in price-seconds.
         self._cum = np.concatenate(([0.0], np.cumsum(self.prices[:-1] * np.diff(self.times))))
 
+    @classmethod
+    def hourly(cls, origin: float, prices: np.ndarray) -> Series:
+        """``prices[k]`` over hour ``k`` after ``origin`` (built without re-validation)."""
+        s = cls.__new__(cls)
+        s.times = origin + 3600.0 * np.arange(len(prices), dtype=float)
+        s.prices = np.asarray(prices, dtype=float)
+        s._cum = np.concatenate(([0.0], np.cumsum(s.prices[:-1]) * 3600.0))
+        return s
+
+    @classmethod
+    def _prefix(cls, other: Series, n: int) -> Series:
+        # The first n records of a valid series: views, no re-validation, same prefix sums.
+        # Backtests truncate a series at every origin, so this must be cheap.
+        s = cls.__new__(cls)
+        s.times, s.prices, s._cum = other.times[:n], other.prices[:n], other._cum[:n]
+        return s
+
     def __len__(self) -> int:
         return len(self.times)
 
@@ -119,7 +136,7 @@ class Series:
         n = int(np.searchsorted(self.times, t, side="right"))
         if n == 0:
             raise PriceError(f"no price record at or before {to_iso(t)}")
-        return self if n == len(self.times) else Series(self.times[:n], self.prices[:n])
+        return self if n == len(self.times) else Series._prefix(self, n)
 
     def value_at(self, t: np.ndarray | float) -> np.ndarray:
         """Price in force at ``t``; before the first record, the first price."""
@@ -156,6 +173,9 @@ class PriceHistory(Mapping[SeriesKey, Series]):
 
     def __init__(self, series: Mapping[SeriesKey, Series]):
         self._series = dict(series)
+        self._by_type: dict[str, list[SeriesKey]] = {}
+        for k in self._series:
+            self._by_type.setdefault(k.instance_type, []).append(k)
 
     @classmethod
     def from_records(cls, records: Iterable[PriceRecord]) -> PriceHistory:
@@ -191,9 +211,9 @@ class PriceHistory(Mapping[SeriesKey, Series]):
         PriceError
             When nothing matches; the message says which part of the query is unknown.
         """
-        keys = [k for k in self._series if k.instance_type == instance_type]
+        keys = self._by_type.get(instance_type, [])
         if not keys:
-            near = difflib.get_close_matches(instance_type, {k.instance_type for k in self._series})
+            near = difflib.get_close_matches(instance_type, list(self._by_type))
             hint = f"; did you mean {' or '.join(near[:2])}?" if near else ""
             raise PriceError(f"no price history for instance type {instance_type!r}{hint}",
                              field="instance_type")
@@ -212,10 +232,34 @@ class PriceHistory(Mapping[SeriesKey, Series]):
         return sorted(keys)
 
 
-def _field(entry: Any, name: str, where: str, source: str) -> Any:
-    if not isinstance(entry, dict) or name not in entry:
-        raise PriceError(f"missing {name!r}", source=source, field=where)
-    return entry[name]
+_FIELDS = ("InstanceType", "AvailabilityZone", "ProductDescription", "SpotPrice", "Timestamp")
+
+
+def _record(e: Any, where: str, source: str, keys: dict[tuple, SeriesKey]) -> PriceRecord | None:
+    if not isinstance(e, dict):
+        raise PriceError("expected an object", source=source, field=where)
+    for name in _FIELDS:
+        if name not in e:
+            raise PriceError(f"missing {name!r}", source=source, field=where)
+    ident = (e["InstanceType"], e["AvailabilityZone"], e["ProductDescription"])
+    key = keys.get(ident)
+    if key is None:  # one key object per series keeps 400k records cheap
+        key = keys[ident] = SeriesKey(*(str(x) for x in ident))
+    raw = e["SpotPrice"]
+    try:
+        price = float(raw)
+    except (TypeError, ValueError):
+        price = math.nan
+    if isinstance(raw, bool) or not math.isfinite(price) or price < 0:
+        raise PriceError(f"'SpotPrice' must be a positive number, got {raw!r}",
+                         source=source, field=where)
+    if price == 0:
+        return None  # the feed has rare 0.000000 glitches; no spot instance is free
+    try:
+        ts = to_epoch(e["Timestamp"])
+    except PriceError as exc:
+        raise PriceError(exc.message, source=source, field=f"{where}.Timestamp") from None
+    return PriceRecord(key, ts, price)
 
 
 def parse_history(obj: Any, source: str = "history") -> list[PriceRecord]:
@@ -227,27 +271,12 @@ def parse_history(obj: Any, source: str = "history") -> list[PriceRecord]:
     """
     if not isinstance(obj, dict) or not isinstance(obj.get("SpotPriceHistory"), list):
         raise PriceError("expected an object with a 'SpotPriceHistory' list", source=source)
+    keys: dict[tuple, SeriesKey] = {}
     out = []
     for i, e in enumerate(obj["SpotPriceHistory"]):
-        where = f"SpotPriceHistory[{i}]"
-        key = SeriesKey(str(_field(e, "InstanceType", where, source)),
-                        str(_field(e, "AvailabilityZone", where, source)),
-                        str(_field(e, "ProductDescription", where, source)))
-        raw = _field(e, "SpotPrice", where, source)
-        try:
-            price = float(raw)
-        except (TypeError, ValueError):
-            price = math.nan
-        if isinstance(raw, bool) or not math.isfinite(price) or price < 0:
-            raise PriceError(f"'SpotPrice' must be a positive number, got {raw!r}",
-                             source=source, field=where)
-        if price == 0:
-            continue  # the feed has rare 0.000000 glitches; no spot instance is free
-        try:
-            ts = to_epoch(_field(e, "Timestamp", where, source))
-        except PriceError as exc:
-            raise PriceError(exc.message, source=source, field=f"{where}.Timestamp") from None
-        out.append(PriceRecord(key, ts, price))
+        rec = _record(e, f"SpotPriceHistory[{i}]", source, keys)
+        if rec is not None:
+            out.append(rec)
     return out
 
 

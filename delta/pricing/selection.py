@@ -42,7 +42,7 @@ class BacktestPolicy:
     spacing_h: float = 23.0
     refit_every_h: float = 168.0
     min_history_h: float = 24.0
-    min_gain: float = 0.3
+    min_gain: float = 0.5
 
 
 @dataclass(frozen=True)

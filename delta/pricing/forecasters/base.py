@@ -24,7 +24,7 @@ def hourly_path(origin: float, prices: np.ndarray) -> Series:
     The last price holds on after the last hour.
     """
     prices = np.asarray(prices, dtype=float)
-    return Series(origin + HOUR * np.arange(len(prices)), prices)
+    return Series.hourly(origin, prices)
 
 
 class Forecaster(ABC):
