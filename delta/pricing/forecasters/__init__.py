@@ -11,8 +11,8 @@ from delta.pricing.forecasters.seasonal import SeasonalHourOfWeek
 
 
 def default_forecasters() -> list[Forecaster]:
-    """The candidates a series chooses from; last value first (it wins ties)."""
-    return [DampedTrend(), LastValue(), RecentMean(), SeasonalHourOfWeek(), LearnedLags(alpha=10.0)]
+    """The candidates a series chooses from; the first is the default (it wins ties)."""
+    return [DampedTrend(), LastValue(), RecentMean(), SeasonalHourOfWeek(), LearnedLags()]
 
 
 __all__ = ["DampedTrend", "Forecaster", "LastValue", "LearnedLags", "RecentMean", "SeasonalHourOfWeek",
