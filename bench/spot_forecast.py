@@ -99,7 +99,8 @@ def main() -> None:
             print(f"{name:<15}" + "".join(f"{c:>20}" for c in cells))
         lv = [np.mean(ape[("last_value", h, sub)]) for h in HORIZONS]
         ch = [np.mean(ape[("chosen", h, sub)]) for h in HORIZONS]
-        print(f"{'chosen/last':<15}" + "".join(f"{c / v if v else 1:>20.3f}" for c, v in zip(ch, lv)))
+        print(f"{'chosen/last':<15}"
+              + "".join(f"{c / v if v else 1:>20.3f}" for c, v in zip(ch, lv)))
         print(f"{'p10-p90 cover':<15}" + "".join(
             f"{100 * np.mean(covered[(h, sub)]):>19.1f}%" for h in HORIZONS))
         print(f"{'cases':<15}" + "".join(f"{len(covered[(h, sub)]):>20}" for h in HORIZONS))

@@ -58,6 +58,11 @@ class CostEstimate:
         return asdict(self)
 
 
+def _positive(x: object) -> bool:
+    return (isinstance(x, (int, float)) and not isinstance(x, bool) and bool(np.isfinite(x))
+            and x > 0)
+
+
 def interval(expected: float, log_ratios: np.ndarray) -> tuple[float, float]:
     """p10 and p90 from backtest errors (log actual/predicted); always brackets ``expected``."""
     if not len(log_ratios):
@@ -100,11 +105,11 @@ class Estimator:
                  hours: float, *, az: str | None = None, region: str | None = None,
                  checkpoint_s: float | None = None) -> CostEstimate:
         """Price one run; see :func:`estimate_cost`."""
-        if isinstance(hours, bool) or not isinstance(hours, (int, float)) or not hours > 0 \
-                or not np.isfinite(hours):
+        if not _positive(hours):
             raise PriceError(f"must be a positive number of hours, got {hours!r}", field="hours")
-        if checkpoint_s is not None and not checkpoint_s > 0:
-            raise PriceError(f"must be positive, got {checkpoint_s!r}", field="checkpoint_s")
+        if checkpoint_s is not None and not _positive(checkpoint_s):
+            raise PriceError(f"must be a positive number of seconds, got {checkpoint_s!r}",
+                             field="checkpoint_s")
         t0 = to_epoch(start)
         keys = self.history.matching(instance_type, product, az=az, region=region)
         zones = [k for k in keys if self.history[k].start <= t0]

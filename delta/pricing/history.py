@@ -104,7 +104,7 @@ class Series:
 
     @classmethod
     def hourly(cls, origin: float, prices: np.ndarray) -> Series:
-        """``prices[k]`` over hour ``k`` after ``origin`` (built without re-validation)."""
+        """``prices[k]`` over hour ``k`` after ``origin``, the last holding on; unvalidated."""
         s = cls.__new__(cls)
         s.times = origin + 3600.0 * np.arange(len(prices), dtype=float)
         s.prices = np.asarray(prices, dtype=float)

@@ -3,8 +3,8 @@
 For a run of ``hours`` priced at ``cutoff``, the backtest replays the same question at
 earlier origins whose runs finished by the cutoff and compares each forecaster's cost with
 what the run really cost.  The default (the first forecaster) is kept unless another one's
-mean absolute percentage error is clearly lower.  Nothing after the cutoff is read.  The chosen forecaster's errors
-(as log ratios actual / predicted) also give the p10-p90 interval.
+mean absolute percentage error is clearly lower.  Nothing after the cutoff is read.  The
+chosen forecaster's errors (log ratios actual / predicted) also give the p10-p90 interval.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from delta.pricing.forecasters.base import Forecaster, hourly_path
+from delta.pricing.forecasters.base import Forecaster
 from delta.pricing.forecasters.damped_trend import DampedTrend
 from delta.pricing.forecasters.last_value import LastValue
 from delta.pricing.forecasters.learned import LearnedLags
@@ -15,5 +15,5 @@ def default_forecasters() -> list[Forecaster]:
     return [DampedTrend(), LastValue(), RecentMean(), SeasonalHourOfWeek(), LearnedLags()]
 
 
-__all__ = ["DampedTrend", "Forecaster", "LastValue", "LearnedLags", "RecentMean", "SeasonalHourOfWeek",
-           "default_forecasters", "hourly_path"]
+__all__ = ["DampedTrend", "Forecaster", "LastValue", "LearnedLags", "RecentMean",
+           "SeasonalHourOfWeek", "default_forecasters"]

@@ -11,20 +11,9 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
-import numpy as np
-
 from delta.pricing.history import Series
 
 HOUR = 3600.0
-
-
-def hourly_path(origin: float, prices: np.ndarray) -> Series:
-    """A step function holding ``prices[k]`` over hour ``k`` after ``origin``.
-
-    The last price holds on after the last hour.
-    """
-    prices = np.asarray(prices, dtype=float)
-    return Series.hourly(origin, prices)
 
 
 class Forecaster(ABC):

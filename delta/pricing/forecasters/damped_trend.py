@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from delta.pricing.forecasters.base import HOUR, Forecaster, hourly_path
+from delta.pricing.forecasters.base import HOUR, Forecaster
 from delta.pricing.history import Series
 
 
@@ -44,4 +44,4 @@ class DampedTrend(Forecaster):
         n = max(1, int(np.ceil(hours)))
         ahead = np.maximum(np.arange(n) + 0.5 - dead_h, 0.0)
         change = damped_change(slope, ahead, self.tau_h)
-        return hourly_path(origin, now * np.exp(change))
+        return Series.hourly(origin, now * np.exp(change))

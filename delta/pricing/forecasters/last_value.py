@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from delta.pricing.forecasters.base import Forecaster, hourly_path
+from delta.pricing.forecasters.base import Forecaster
 from delta.pricing.history import Series
 
 
@@ -16,4 +16,4 @@ class LastValue(Forecaster):
     name = "last_value"
 
     def path(self, known: Series, origin: float, hours: float, state: Any = None) -> Series:
-        return hourly_path(origin, np.array([known.value_at(origin)]))
+        return Series.hourly(origin, np.array([known.value_at(origin)]))

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from delta.pricing.forecasters.base import HOUR, Forecaster, hourly_path
+from delta.pricing.forecasters.base import HOUR, Forecaster
 from delta.pricing.forecasters.damped_trend import damped_change
 from delta.pricing.history import Series
 
@@ -91,4 +91,4 @@ class LearnedLags(Forecaster):
         n = max(1, int(np.ceil(hours)))
         mid = np.arange(n) + 0.5
         at = np.interp(mid, (0.0, *ANCHORS_H), (0.0, *change))
-        return hourly_path(origin, known.value_at(origin) * np.exp(at))
+        return Series.hourly(origin, known.value_at(origin) * np.exp(at))

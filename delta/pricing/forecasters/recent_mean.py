@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from delta.pricing.forecasters.base import HOUR, Forecaster, hourly_path
+from delta.pricing.forecasters.base import HOUR, Forecaster
 from delta.pricing.history import Series
 
 
@@ -24,4 +24,4 @@ class RecentMean(Forecaster):
 
     def path(self, known: Series, origin: float, hours: float, state: Any = None) -> Series:
         a = max(known.start, origin - self.window_h * HOUR)
-        return hourly_path(origin, np.array([known.mean(a, origin)]))
+        return Series.hourly(origin, np.array([known.mean(a, origin)]))

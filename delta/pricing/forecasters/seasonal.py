@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from delta.pricing.forecasters.base import HOUR, Forecaster, hourly_path
+from delta.pricing.forecasters.base import HOUR, Forecaster
 from delta.pricing.history import Series
 
 WEEK_H = 168
@@ -50,4 +50,4 @@ class SeasonalHourOfWeek(Forecaster):
         n = max(1, int(np.ceil(hours)))
         t = origin + (np.arange(n) + 0.5) * HOUR
         ratio = profile[hour_of_week(t)] / profile[hour_of_week(np.array([origin]))[0]]
-        return hourly_path(origin, known.value_at(origin) * ratio)
+        return Series.hourly(origin, known.value_at(origin) * ratio)
