@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/spot_forecast.py [--series 120] [--origins 12] [--seed 0]
 
-Rolling origins (weekly, after five weeks of history) on a seeded sample of series; for
+Rolling origins (evenly spaced, from five weeks in) on a seeded sample of series; for
 runs of 1, 24 and 72 hours each forecaster and the per-series choice price the run from
 what was known at the origin, against the real cost.  Prints mean and median APE of the
 expected cost, the share of actual costs inside p10-p90 (per-series choice), all series and
@@ -17,6 +17,7 @@ import random
 import statistics
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -24,9 +25,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from delta.pricing import Estimator, PriceHistory, read_history_files  # noqa: E402
-from delta.pricing.cost import run_cost  # noqa: E402
-from delta.pricing.estimate import interval  # noqa: E402
-from delta.pricing.forecasters import default_forecasters  # noqa: E402
+from delta.pricing.evaluation import CHOSEN, evaluate, summarize  # noqa: E402
 from delta.pricing.forecasters.base import HOUR  # noqa: E402
 from delta.pricing.history import to_iso  # noqa: E402
 
@@ -58,52 +57,29 @@ def main() -> None:
     print(f"{len(keys)} series ({len(moving)} moving), {len(origins)} origins "
           f"{to_iso(origins[0])[:10]}..{to_iso(origins[-1])[:10]}, horizons {HORIZONS} h")
 
-    forecasters = default_forecasters()
-    est = Estimator(history, forecasters=forecasters)
-    names = [f.name for f in forecasters] + ["chosen"]
-    ape: dict[tuple[str, int, bool], list[float]] = {}
-    covered: dict[tuple[int, bool], list[bool]] = {}
-    picks: dict[str, int] = {}
+    est = Estimator(history)
     t = time.perf_counter()
-    for k in keys:
-        full = history[k]
-        for o in origins:
-            if o < full.start + 7 * DAY:
-                continue
-            known = full.until(o)
-            for h in HORIZONS:
-                actual = run_cost(full, o, h * HOUR)
-                preds = {}
-                for f in forecasters:
-                    preds[f.name] = run_cost(f.path(known, o, h, f.fit(known)), o, h * HOUR)
-                ch = est.choice(k, o, h)
-                preds["chosen"] = preds[ch.forecaster.name]
-                picks[ch.forecaster.name] = picks.get(ch.forecaster.name, 0) + 1
-                lo, hi = interval(preds["chosen"], ch.log_ratios)
-                for name, p in preds.items():
-                    for sub in (False, True) if k in moving else (False,):
-                        ape.setdefault((name, h, sub), []).append(abs(p - actual) / actual)
-                for sub in (False, True) if k in moving else (False,):
-                    covered.setdefault((h, sub), []).append(
-                        lo * (1 - 1e-9) <= actual <= hi * (1 + 1e-9))
-    print(f"evaluated in {time.perf_counter() - t:.1f} s; choices: {picks}")
+    cases = evaluate(est, keys, origins, HORIZONS)
+    picks = Counter(c.chosen for c in cases)
+    print(f"evaluated {len(cases)} cases in {time.perf_counter() - t:.1f} s; "
+          f"choices: {dict(picks)}")
 
-    for sub, label in ((False, "all series"), (True, "moving series")):
+    names = [f.name for f in est.forecasters] + [CHOSEN]
+    for label, subset in (("all series", cases),
+                          ("moving series", [c for c in cases if c.key in moving])):
+        rows = {(r.model, r.hours): r for r in summarize(subset)}
         print(f"\n{label}: mean APE % (median APE %) of expected cost")
         print(f"{'forecaster':<15}" + "".join(f"{f'{h} h':>20}" for h in HORIZONS))
         for name in names:
-            cells = []
-            for h in HORIZONS:
-                v = ape.get((name, h, sub), [])
-                cells.append(f"{100 * np.mean(v):9.3f} ({100 * np.median(v):6.3f})" if v else "-")
-            print(f"{name:<15}" + "".join(f"{c:>20}" for c in cells))
-        lv = [np.mean(ape[("last_value", h, sub)]) for h in HORIZONS]
-        ch = [np.mean(ape[("chosen", h, sub)]) for h in HORIZONS]
-        print(f"{'chosen/last':<15}"
-              + "".join(f"{c / v if v else 1:>20.3f}" for c, v in zip(ch, lv)))
+            print(f"{name:<15}" + "".join(
+                f"{100 * rows[name, h].mean_ape:9.3f} ({100 * rows[name, h].median_ape:6.3f})"
+                .rjust(20) for h in HORIZONS))
+        print(f"{'chosen/last':<15}" + "".join(
+            f"{rows[CHOSEN, h].mean_ape / rows['last_value', h].mean_ape:>20.3f}"
+            for h in HORIZONS))
         print(f"{'p10-p90 cover':<15}" + "".join(
-            f"{100 * np.mean(covered[(h, sub)]):>19.1f}%" for h in HORIZONS))
-        print(f"{'cases':<15}" + "".join(f"{len(covered[(h, sub)]):>20}" for h in HORIZONS))
+            f"{100 * rows[CHOSEN, h].coverage:>19.1f}%" for h in HORIZONS))
+        print(f"{'cases':<15}" + "".join(f"{rows[CHOSEN, h].cases:>20}" for h in HORIZONS))
 
     # Speed: one batch of 200 distinct series (72 h runs, zone given), fresh estimator.
     batch = sorted(history)[:200]
