@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -13,7 +13,7 @@ from delta.errors import PriceError
 from delta.pricing.cost import billed_seconds, run_cost
 from delta.pricing.forecasters import Forecaster, default_forecasters
 from delta.pricing.forecasters.base import HOUR
-from delta.pricing.history import PriceHistory, SeriesKey, to_epoch, to_iso
+from delta.pricing.history import PriceHistory, SeriesKey, region_of, to_epoch, to_iso
 from delta.pricing.risk import Advisor, expected_loss_usd, p_interrupt
 from delta.pricing.selection import BacktestPolicy, Choice, choose
 
@@ -91,15 +91,18 @@ class Estimator:
             self._choices[memo] = choose(known, start, hours, self.forecasters, self.policy)
         return self._choices[memo]
 
-    def _zone(self, key: SeriesKey, start: float, hours: float) -> tuple[float, float, float,
-                                                                          float, float, str]:
+    def _zone(self, key: SeriesKey, start: float, hours: float) -> CostEstimate:
         known = self.history[key].until(start)
         ch = self.choice(key, start, hours)
         path = ch.forecaster.path(known, start, hours, ch.forecaster.fit(known))
+        billed = billed_seconds(hours * HOUR)
         expected = run_cost(path, start, hours * HOUR)
         lo, hi = interval(expected, ch.log_ratios)
-        mean = expected * HOUR / billed_seconds(hours * HOUR)
-        return expected, lo, hi, mean, float(known.value_at(start)), ch.forecaster.name
+        return CostEstimate(instance_type=key.instance_type, product=key.product, az=key.az,
+                            start=to_iso(start), hours=hours, billed_s=billed,
+                            expected_usd=expected, p10_usd=lo, p90_usd=hi,
+                            mean_price=expected * HOUR / billed,
+                            last_price=float(known.value_at(start)), model=ch.forecaster.name)
 
     def estimate(self, instance_type: str, product: str, start: datetime | str | float,
                  hours: float, *, az: str | None = None, region: str | None = None,
@@ -116,23 +119,19 @@ class Estimator:
         if not zones:
             raise PriceError(f"no {instance_type} {product} price known at or before "
                              f"{to_iso(t0)}", field="start")
-        priced = [(self._zone(k, t0, float(hours)), k) for k in zones]
-        # Ties go to the first zone in name order, so answers are reproducible.
-        (expected, lo, hi, mean, last, model), key = min(priced, key=lambda z: z[0][0])
-        est = CostEstimate(instance_type=instance_type, product=product, az=key.az,
-                           start=to_iso(t0), hours=float(hours),
-                           billed_s=billed_seconds(hours * HOUR), expected_usd=expected,
-                           p10_usd=lo, p90_usd=hi, mean_price=mean, last_price=last,
-                           model=model)
-        entry = self.advisor.lookup(key.region, product, instance_type) if self.advisor else None
+        # min() keeps the first of equals and keys are sorted, so ties go to the first zone
+        # in name order and answers are reproducible.
+        best = min((self._zone(k, t0, float(hours)) for k in zones),
+                   key=lambda e: e.expected_usd)
+        entry = (self.advisor.lookup(region_of(best.az), product, instance_type)
+                 if self.advisor else None)
         if entry is None:
-            return est
+            return best
         lam = entry.hazard_per_h
-        return CostEstimate(**{**est.to_dict(), "p_interrupt": p_interrupt(lam, hours),
-                               "hazard_per_h": lam,
-                               "expected_loss_usd": expected_loss_usd(lam, hours, mean,
-                                                                      checkpoint_s),
-                               "on_demand_price": entry.on_demand_price(last)})
+        return replace(best, p_interrupt=p_interrupt(lam, hours), hazard_per_h=lam,
+                       expected_loss_usd=expected_loss_usd(lam, hours, best.mean_price,
+                                                           checkpoint_s),
+                       on_demand_price=entry.on_demand_price(best.last_price))
 
 
 def estimate_cost(history: PriceHistory, instance_type: str, product: str,
