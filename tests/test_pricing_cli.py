@@ -49,6 +49,9 @@ def test_import_is_idempotent_and_forecast_reads_the_store(hist, tmp_path, capsy
     assert code == 0
     ans = json.loads(out)
     assert ans["az"] == "sa-east-1b" and ans["billed_s"] == 7200
+    code, _, err = cli(capsys, "prices", "forecast", "--instance-type", "m5.lrge", "--start",
+                       "2020-01-20", "--hours", "1", "--db", db)
+    assert code == 2 and "in the store for m5.lrge; did you mean m5.large?" in err
     assert ans["p10_usd"] <= ans["expected_usd"] <= ans["p90_usd"]
 
 

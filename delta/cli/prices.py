@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -106,15 +107,22 @@ def _history(files: list[Path] | None, db: Path | None, instance_types: list[str
 
     if files:
         return PriceHistory.from_records(read_history_files(files))
-    from delta.pricing.price_store import load_prices
+    from delta.pricing.price_store import load_prices, stored_instance_types
     from delta.store import Store
 
     with Store(db) as store:
         history = load_prices(store, instance_types=instance_types)
-    if not len(history):
-        raise PriceError("no price history in the store; run 'delta prices import' or "
-                         "'delta prices fetch', or pass --history", source=str(store.path))
-    return history
+        known = stored_instance_types(store) if not len(history) else []
+    if not known:
+        if not len(history):
+            raise PriceError("no price history in the store; run 'delta prices import' or "
+                             "'delta prices fetch', or pass --history", source=str(store.path))
+        return history
+    wanted = ", ".join(instance_types)
+    near = difflib.get_close_matches(instance_types[0], known) if instance_types else []
+    hint = f"; did you mean {' or '.join(near[:2])}?" if near else ""
+    raise PriceError(f"no price history in the store for {wanted}{hint}",
+                     source=str(store.path), field="instance_type")
 
 
 def _read_queries(path: Path) -> list[dict[str, Any]]:
@@ -143,6 +151,8 @@ def _read_queries(path: Path) -> list[dict[str, Any]]:
             if req not in row:
                 raise PriceError(f"missing {req!r}", source=str(path), field=f"line {n}")
         rows.append({**row, "_line": n})
+    if not rows:
+        raise PriceError("no queries in the file", source=str(path))
     return rows
 
 

@@ -65,6 +65,13 @@ def latest_timestamp(store: Store, *, instance_type: str, region: str,
     return None if row[0] is None else float(row[0])
 
 
+def stored_instance_types(store: Store) -> list[str]:
+    """Instance types with any stored price, sorted."""
+    with store.transaction() as conn:
+        return [r[0] for r in conn.execute(
+            "SELECT DISTINCT instance_type FROM spot_prices ORDER BY instance_type")]
+
+
 def price_count(store: Store) -> int:
     with store.transaction() as conn:
         return int(conn.execute("SELECT COUNT(*) FROM spot_prices").fetchone()[0])
