@@ -257,6 +257,8 @@ def backtest_command(
 
     Mean and median APE of the expected cost per run length, and p10-p90 coverage.
     """
+    from dataclasses import asdict
+
     import numpy as np
 
     from delta.pricing.estimate import Estimator
@@ -286,7 +288,7 @@ def backtest_command(
         raise PriceError("no series has enough history before the origins", source="backtest")
     rows = summarize(cases)
     if fmt is OutputFormat.json:
-        typer.echo(json.dumps([r.__dict__ for r in rows], indent=2))
+        typer.echo(json.dumps([asdict(r) for r in rows], indent=2))
         return
     from rich.console import Console
     from rich.table import Table
