@@ -8,9 +8,9 @@ query-API server here that pages, throttles once and records what it was asked.
 from __future__ import annotations
 
 import http.server
-import os
 import socket
 import subprocess
+import sys
 import threading
 import time
 import urllib.parse
@@ -49,8 +49,8 @@ def aws_env(tmp_path, monkeypatch):
 @pytest.fixture(scope="module")
 def moto_url():
     port = free_port()
-    exe = Path(os.environ.get("VIRTUAL_ENV", Path(__file__).parents[1] / ".venv")) / "bin"
-    proc = subprocess.Popen([str(exe / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+    exe = Path(sys.executable).parent / "moto_server"
+    proc = subprocess.Popen([str(exe), "-H", "127.0.0.1", "-p", str(port)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 30
