@@ -10,7 +10,7 @@ import sys
 
 import typer
 
-from delta.cli import observe, plan, serve
+from delta.cli import observe, plan, prices, serve
 from delta.errors import DeltaError
 
 app = typer.Typer(
@@ -26,6 +26,7 @@ app = typer.Typer(
 app.command("plan")(plan.plan_command)
 app.add_typer(observe.app, name="observe")
 app.command("serve")(serve.serve_command)
+app.add_typer(prices.app, name="prices")
 
 
 def main(argv: list[str] | None = None) -> None:
