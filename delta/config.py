@@ -38,6 +38,7 @@ class Network(_Strict):
 
     bandwidth_mbps: Pos = 100.0
     latency_ms: NonNeg = 10.0
+    egress_usd_per_gb: NonNeg = 0.0
 
 
 class Data(_Strict):
@@ -99,6 +100,7 @@ class RoundDefaults(_Strict):
     min_epochs: Annotated[int, Field(ge=1)] = 1
     max_epochs: Annotated[int, Field(ge=1)] | None = None
     deadline_s: Pos | None = None
+    policy: Literal["epochs-first", "samples-first", "both"] = "epochs-first"
 
     @model_validator(mode="after")
     def _epoch_bounds(self) -> RoundDefaults:
