@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from profiler.base import Quantiles
-from tuner.layout import Context, Outcome, Target
+from tuner.layout import Context, Target
 from tuner.problem import RoundSpec
 
 
@@ -37,22 +37,22 @@ def move_reason(tg: Target, once_s: float, saved_s: float, rounds: int, usd: flo
             f"per round over {rounds} rounds")
 
 
-def stay_reason(ctx: Context, i: int, out: Outcome) -> str:
-    """Why a site trains where its data is although candidates exist."""
+def stay_reason(ctx: Context, i: int) -> str:
+    """Why a site trains where its data is although there are other places."""
     if not ctx.sites[i].movable:
         return "stays: data may not move (movable: false)"
+    if not ctx.targets:
+        return "stays: no other place to train"
     pos = int(np.searchsorted(ctx.movable, i))
     t = max(range(len(ctx.targets)), key=lambda j: ctx.targets[j].score[pos])
     tg = ctx.targets[t]
     saved = float(ctx.base_p50[i] - (tg.overhead[pos] + tg.rate[pos] * ctx.s0[i]
                                      * ctx.problem.round.epochs))
-    if not np.isfinite(tg.score[pos]):
-        return "stays: no other place to train"
     if saved <= 0:
         return f"stays: the best other place, {tg.id}, is no faster ({-saved:.3g} s slower)"
     if tg.score[pos] <= 0:
         return (f"stays: moving to {tg.id} takes {tg.one_off_s[pos]:.3g} s once for "
                 f"{saved:.3g} s saved per round over {ctx.problem.rounds} rounds")
-    return (f"stays: moving to {tg.id} would save {saved:.3g} s per round for "
-            f"{tg.one_off_s[pos]:.3g} s once, but the round is no better for it "
-            f"(time priced at ${ctx.problem.exchange_usd_per_hour:g}/h)")
+    return (f"stays: moving to {tg.id} ({tg.one_off_s[pos]:.3g} s once) would save "
+            f"{saved:.3g} s per round at the round's full epochs, but the balanced round is "
+            f"no better for it (time priced at ${ctx.problem.exchange_usd_per_hour:g}/h)")

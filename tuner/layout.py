@@ -107,7 +107,9 @@ def build_context(problem: Problem, profiles: Mapping[str, RuntimeProfile],
     sites = tuple(e for e in problem.endpoints if e.samples > 0)
     s0 = np.array([min(r.samples, e.samples) for e in sites], dtype=np.int64)
     held = np.array([e.samples for e in sites], dtype=np.int64)
-    o, k, w, base = _costs([profiles[e.id] for e in sites], s0, r.epochs, r.batch_size)
+    spread = deadline is not None
+    o, k, w, base = _costs([profiles[e.id] for e in sites], s0, r.epochs, r.batch_size,
+                           spread)
     movable = np.flatnonzero([e.movable for e in sites])
     targets: list[Target] = []
     if len(movable):
@@ -124,7 +126,8 @@ def build_context(problem: Problem, profiles: Mapping[str, RuntimeProfile],
         home_t = base[movable]
         for tid, host, cand, price, bw, lat in hosts:
             m = movable
-            to, tk, tw, tbase = _costs([profiles[tid]] * len(m), s0[m], r.epochs, r.batch_size)
+            to, tk, tw, tbase = _costs([profiles[tid]] * len(m), s0[m], r.epochs, r.batch_size,
+                                       spread)
             bw_l, lat_l = link(np.array([sites[i].bandwidth_mbps for i in m]),
                                np.array([sites[i].latency_ms for i in m]), bw, lat)
             nbytes = np.array([sites[i].bytes for i in m], dtype=float)
@@ -144,20 +147,27 @@ def build_context(problem: Problem, profiles: Mapping[str, RuntimeProfile],
     )
 
 
-def _costs(profs: list[RuntimeProfile], s0: NDArray, epochs: int,
-           batch: int) -> tuple[NDArray, NDArray, NDArray, NDArray]:
-    """Overhead, seconds per sample-epoch, p90/p50 ratio and the p50 at ``(s0, epochs)``;
-    one pair of queries per distinct profile and sample count."""
-    cache: dict[tuple[int, int], tuple[float, float, float, float]] = {}
-    out = np.empty((len(profs), 4))
+def _costs(profs: list[RuntimeProfile], s0: NDArray, epochs: int, batch: int,
+           spread: bool) -> tuple[NDArray, NDArray, NDArray, NDArray]:
+    """Overhead, seconds per sample-epoch, p90/p50 ratio and the p50 at ``(s0, epochs)``.
+
+    One query per distinct profile and sample count.  ``epoch_cost`` is the median, so the
+    p50 follows from it; the p90/p50 ratio (``spread``, for deadlines) needs ``predict``.
+    """
+    cache: dict[tuple[int, int], tuple[float, float, float]] = {}
+    out = np.ones((len(profs), 3))
     for i, (p, s) in enumerate(zip(profs, s0.tolist())):
         key = (id(p), s)
         if key not in cache:
             over, epoch_s = p.epoch_cost(s, batch)
-            q = p.predict(s, epochs, batch)
-            cache[key] = (over, epoch_s / s, q.p90 / q.p50 if q.p50 > 0 else 1.0, q.p50)
+            ratio = 1.0
+            if spread:
+                q = p.predict(s, epochs, batch)
+                ratio = q.p90 / q.p50 if q.p50 > 0 else 1.0
+            cache[key] = (over, epoch_s / s, ratio)
         out[i] = cache[key]
-    return out[:, 0], out[:, 1], out[:, 2], out[:, 3]
+    o, k, w = out[:, 0], out[:, 1], out[:, 2]
+    return o, k, w, o + k * s0 * epochs
 
 
 def decode(ctx: Context, counts: tuple[int, ...]) -> NDArray:

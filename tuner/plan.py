@@ -166,50 +166,44 @@ def _assemble(ctx: Context, profiles: Mapping[str, RuntimeProfile], best: Outcom
               front: list[Outcome], mode: str, notes: list[str]) -> Plan:
     p, r = ctx.problem, ctx.problem.round
     n, R = len(ctx.sites), p.rounds
-    pos = np.full(n, -1)
-    pos[ctx.movable] = np.arange(len(ctx.movable))
-    prog = site_progress(best.samples, best.epochs, ctx.s0, r.epochs)
     host_of = hosts(ctx, best.via)
     load = np.bincount(host_of, minlength=n + len(p.candidates))
     per_instance: dict[int, float] = {}
     assignments, moves, dropped = [], [], []
+    # Plain lists: indexing numpy arrays one element at a time is slow at 100k sites.
+    samples, epochs, via = best.samples.tolist(), best.epochs.tolist(), best.via.tolist()
+    seconds, base, price = best.seconds.tolist(), ctx.base_p50.tolist(), ctx.price.tolist()
+    prog = site_progress(best.samples, best.epochs, ctx.s0, r.epochs).tolist()
     for i, e in enumerate(ctx.sites):
-        s, ep, t = int(best.samples[i]), int(best.epochs[i]), int(best.via[i])
+        s, ep, t = samples[i], epochs[i], via[i]
         if ep == 0 or s == 0:
             dropped.append((e.id, f"cannot finish one sample by the deadline "
-                                  f"({ctx.base_p50[i]:.3g} s at the round's samples and epochs)"))
+                                  f"({base[i]:.3g} s at the round's samples and epochs)"))
             continue
         tg = ctx.targets[t] if t >= 0 else None
-        host = int(host_of[i])
-        prof = profiles[tg.id] if tg is not None else profiles[e.id]
+        prof = profiles[tg.id if tg is not None else e.id]
         q = prof.predict(s, ep, r.batch_size)
-        if q.p50 > 0 and abs(best.seconds[i] - q.p50) > 1e-9 * q.p50:
-            f = best.seconds[i] / q.p50  # shared host: the profile's spread, the shared rate
+        if q.p50 > 0 and abs(seconds[i] - q.p50) > 1e-9 * q.p50:
+            f = seconds[i] / q.p50  # a shared host: the profile's spread at the shared rate
             q = Quantiles(q.p10 * f, q.p50 * f, q.p90 * f)
         if tg is None:
-            usd = ctx.price[i] * q.p50 / 3600.0
-            where = stay_reason(ctx, i, best) if ctx.targets else ""
-        elif tg.candidate is None:
-            usd = tg.price_per_hour * q.p50 / 3600.0
-            where = f"runs on {tg.id} (data moved there)"
+            usd = price[i] * q.p50 / 3600.0
+            where = stay_reason(ctx, i) if ctx.targets or p.candidates else ""
         else:
-            usd = per_instance.setdefault(host, _instance_usd(ctx, t, best) / load[host])
-            where = f"runs on {tg.id} (data moved there; its share of the instance held all round)"
-        if tg is not None:
-            once = float(tg.one_off_s[pos[i]])
-            home = ctx.overhead[i] + ctx.rate[i] * s * ep
-            move_usd = float(ctx.egress_usd[i])
-            if tg.candidate is not None:
-                est = ctx.cost_model.estimate(tg.candidate, once / 3600.0)
-                move_usd += est.usd if est is not None else 0.0
-            moves.append(Move(e.id, tg.id, e.bytes, float(tg.transfer_s[pos[i]]), move_usd,
-                              move_reason(tg, once, home - q.p50, R, move_usd)))
-        reason = assignment_reason(e.samples, r, s, ep, ctx.base_p50[i], q, prof.source)
+            host = int(host_of[i])
+            if tg.candidate is None:
+                usd = tg.price_per_hour * q.p50 / 3600.0
+                where = f"runs on {tg.id} (data moved there)"
+            else:
+                usd = per_instance.setdefault(host, _instance_usd(ctx, t, best) / load[host])
+                where = f"runs on {tg.id} (data moved; its share of the instance held all round)"
+            moves.append(_move(ctx, i, t, s * ep, q.p50))
+        reason = assignment_reason(e.samples, r, s, ep, base[i], q, prof.source)
         assignments.append(Assignment(
             endpoint=e.id, runs_on=tg.id if tg is not None else e.id, samples=s, epochs=ep,
             batch_size=r.batch_size, predicted_seconds=q, predicted_usd=float(usd),
             reason=f"{reason}; {where}" if where else reason, profile=prof.source,
-            progress=float(prog[i]),
+            progress=prog[i],
         ))
     if dropped:
         notes.append("dropped (cannot finish even one sample by the deadline): "
@@ -229,6 +223,20 @@ def _assemble(ctx: Context, profiles: Mapping[str, RuntimeProfile], best: Outcom
                                o.scale, o is best) for o in front)
     return Plan(p.name, mode, tuple(assignments), totals, baseline, tuple(moves), points,
                 tuple(dropped), p.policy, tuple(notes))
+
+
+def _move(ctx: Context, i: int, t: int, work: int, remote_s: float) -> Move:
+    """Site ``i``'s data moving to target ``t``, with its one-off seconds and dollars."""
+    tg, e = ctx.targets[t], ctx.sites[i]
+    pos = int(np.searchsorted(ctx.movable, i))
+    once = float(tg.one_off_s[pos])
+    usd = float(ctx.egress_usd[i])
+    if tg.candidate is not None:
+        est = ctx.cost_model.estimate(tg.candidate, once / 3600.0)
+        usd += est.usd if est is not None else 0.0
+    saved = float(ctx.overhead[i] + ctx.rate[i] * work) - remote_s
+    return Move(e.id, tg.id, e.bytes, float(tg.transfer_s[pos]), usd,
+                move_reason(tg, once, saved, ctx.problem.rounds, usd))
 
 
 def _instance_usd(ctx: Context, t: int, out: Outcome) -> float:
