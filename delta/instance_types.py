@@ -79,13 +79,12 @@ def candidate_hardware(tb: Testbed, path: Path | None = None) -> dict[str, Hardw
     if not path.exists():
         i, c = missing[0]
         raise ConfigError(f"no hardware declared and no instance-type specs at {path} "
-                          f"(declare hardware or set DELTA_INSTANCE_TYPES)", source=tb.name,
+                          f"(declare hardware or set DELTA_INSTANCE_TYPES)",
                           field=f"cloud[{i}].hardware")
     specs = read_instance_types(path)
     for i, c in missing:
         if c.instance_type not in specs:
             raise ConfigError(f"instance type {c.instance_type!r} is not in {path.name}; "
-                              f"declare its hardware", source=tb.name,
-                              field=f"cloud[{i}].instance_type")
+                              f"declare its hardware", field=f"cloud[{i}].instance_type")
         out[c.id] = specs[c.instance_type]
     return out

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from delta.cli.options import DbOption, FormatOption, OutputFormat
-from delta.errors import ConfigError
+from delta.errors import ConfigError, DeltaError
 
 
 def plan_command(
@@ -71,7 +71,11 @@ def plan_command(
     if not no_store and db_path.exists():
         with Store(db_path) as store:
             obs.extend(store.observations())
-    plan = plan_testbed(tb, obs, deadline_s=deadline, policy=policy)
+    try:
+        plan = plan_testbed(tb, obs, deadline_s=deadline, policy=policy)
+    except DeltaError as exc:
+        exc.source = exc.source or str(testbed)  # infeasible plans and cloud specs
+        raise
     if fmt is OutputFormat.json:
         typer.echo(json.dumps(plan.to_dict(), indent=2))
     else:
