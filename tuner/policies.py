@@ -54,7 +54,7 @@ def solve_work(policy: str, overhead: NDArray, rate: NDArray, s0: NDArray, held:
             hi = mid
         else:
             lo = mid
-        if hi - lo <= 1e-9 * hi:
+        if hi - lo <= 1e-6 * hi:  # a makespan within a millionth is as good
             break
     return split(hi, overhead, rate, s0, held, r, max_e)
 
