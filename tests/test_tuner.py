@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from delta.errors import InfeasibleError
@@ -232,8 +232,10 @@ def test_plans_keep_every_constraint_and_are_reproducible(case):
     try:
         plan = make_plan(problem, prof, deadline_s=deadline, n_trials=20, seed=3)
     except InfeasibleError as err:
+        event(f"infeasible: {err.field}")
         assert err.field in KNOWN and "\n" not in str(err)
         return
+    event(f"planned with {len(plan.moves)} move(s)")
     held = {e.id: e.samples for e in problem.endpoints}
     movable = {e.id for e in problem.endpoints if e.movable}
     assert len(plan.assignments) >= problem.min_participants

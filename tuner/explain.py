@@ -31,10 +31,11 @@ def assignment_reason(available: int, r: RoundSpec, samples: int, epochs: int, b
     return "; ".join(parts)
 
 
-def move_reason(tg: Target, once_s: float, saved_s: float, rounds: int, usd: float) -> str:
+def move_reason(tg: Target, once_s: float, saved_s: float, epochs: int, rounds: int,
+                usd: float) -> str:
     """Why a site's data moved: the one-off time against the time saved every round."""
     return (f"moved to {tg.id}: {once_s:.3g} s once (${usd:.3g}) vs {saved_s:.3g} s saved "
-            f"per round over {rounds} rounds")
+            f"per round (at {epochs} epochs) over {rounds} rounds")
 
 
 def stay_reason(ctx: Context, i: int) -> str:

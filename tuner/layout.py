@@ -94,9 +94,8 @@ class Outcome:
         return not self.violations
 
     def value(self, exchange_usd_per_hour: float) -> float:
-        """Dollars per unit of learning progress, time priced at the exchange rate."""
-        usd = self.usd + self.amortised_s / 3600.0 * exchange_usd_per_hour
-        return usd / max(self.progress, 1e-12)
+        """Dollars per round with the (amortised) round time priced at the exchange rate."""
+        return self.usd + self.amortised_s / 3600.0 * exchange_usd_per_hour
 
 
 def build_context(problem: Problem, profiles: Mapping[str, RuntimeProfile],

@@ -197,7 +197,7 @@ def _assemble(ctx: Context, profiles: Mapping[str, RuntimeProfile], best: Outcom
             else:
                 usd = per_instance.setdefault(host, _instance_usd(ctx, t, best) / load[host])
                 where = f"runs on {tg.id} (data moved; its share of the instance held all round)"
-            moves.append(_move(ctx, i, t, s * ep, q.p50))
+            moves.append(_move(ctx, i, t, s, ep, q.p50))
         reason = assignment_reason(e.samples, r, s, ep, base[i], q, prof.source)
         assignments.append(Assignment(
             endpoint=e.id, runs_on=tg.id if tg is not None else e.id, samples=s, epochs=ep,
@@ -225,7 +225,7 @@ def _assemble(ctx: Context, profiles: Mapping[str, RuntimeProfile], best: Outcom
                 tuple(dropped), p.policy, tuple(notes))
 
 
-def _move(ctx: Context, i: int, t: int, work: int, remote_s: float) -> Move:
+def _move(ctx: Context, i: int, t: int, samples: int, epochs: int, remote_s: float) -> Move:
     """Site ``i``'s data moving to target ``t``, with its one-off seconds and dollars."""
     tg, e = ctx.targets[t], ctx.sites[i]
     pos = int(np.searchsorted(ctx.movable, i))
@@ -234,9 +234,9 @@ def _move(ctx: Context, i: int, t: int, work: int, remote_s: float) -> Move:
     if tg.candidate is not None:
         est = ctx.cost_model.estimate(tg.candidate, once / 3600.0)
         usd += est.usd if est is not None else 0.0
-    saved = float(ctx.overhead[i] + ctx.rate[i] * work) - remote_s
+    saved = float(ctx.overhead[i] + ctx.rate[i] * samples * epochs) - remote_s
     return Move(e.id, tg.id, e.bytes, float(tg.transfer_s[pos]), usd,
-                move_reason(tg, once, saved, ctx.problem.rounds, usd))
+                move_reason(tg, once, saved, epochs, ctx.problem.rounds, usd))
 
 
 def _instance_usd(ctx: Context, t: int, out: Outcome) -> float:

@@ -83,8 +83,8 @@ def greedy(ctx: Context, run) -> tuple[int, ...]:
     return tuple(counts)
 
 
-def _key(out: Outcome, exchange: float) -> tuple[bool, float, float]:
-    return (not out.feasible, out.value(exchange), out.amortised_s)
+def _key(out: Outcome, exchange: float) -> tuple[bool, float, float, float]:
+    return (not out.feasible, out.value(exchange), -out.progress, out.amortised_s)
 
 
 def _violation(ctx: Context, out: Outcome) -> dict[str, float]:
@@ -113,5 +113,6 @@ def pareto(outcomes: list[Outcome]) -> list[Outcome]:
 
 
 def pick(front: list[Outcome], exchange_usd_per_hour: float) -> Outcome:
-    """The point with the least dollars per unit of progress, time priced at the exchange."""
-    return min(front, key=lambda o: (o.value(exchange_usd_per_hour), o.amortised_s))
+    """The point with the least dollars plus time priced at the exchange rate; among
+    equals, the most learning progress."""
+    return min(front, key=lambda o: _key(o, exchange_usd_per_hour))

@@ -116,12 +116,28 @@ def render_plan(plan, console: Console) -> None:
         for mv in plan.moves:
             console.print(f"  {mv.data_of}: {mv.reason}", highlight=False)
     if len(plan.pareto) > 1:
-        f = Table(title="Pareto front (makespan with moves amortised)", title_justify="left")
+        shown = _spread(plan.pareto, FRONT_ROWS)
+        more = (f"; {len(shown)} of {len(plan.pareto)} points (all in --format json)"
+                if len(shown) < len(plan.pareto) else "")
+        f = Table(title="Pareto front", title_justify="left", caption_justify="left",
+                  caption=f"makespan with one-off moves amortised{more}")
         for col in ("", "makespan s", "usd/round", "progress", "moves", "work"):
             f.add_column(col, justify="right")
-        for pt in plan.pareto:
+        for pt in shown:
             f.add_row("→" if pt.chosen else "", f"{pt.makespan_s:.3g}", f"{pt.usd:.3g}",
                       f"{pt.progress:.3f}", str(pt.moves), f"{pt.work_scale:.2f}x")
         console.print(f)
     for note in plan.notes:
         console.print(f"note: {note}")
+
+
+FRONT_ROWS = 12
+
+
+def _spread(points: tuple, k: int) -> list:
+    """At most ``k`` points, evenly spaced along the front, always with the chosen one."""
+    if len(points) <= k:
+        return list(points)
+    idx = {round(i * (len(points) - 1) / (k - 2)) for i in range(k - 1)}
+    idx |= {i for i, p in enumerate(points) if p.chosen}
+    return [points[i] for i in sorted(idx)]
