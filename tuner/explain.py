@@ -32,10 +32,11 @@ def assignment_reason(available: int, r: RoundSpec, samples: int, epochs: int, b
 
 
 def move_reason(tg: Target, once_s: float, saved_s: float, epochs: int, rounds: int,
-                usd: float) -> str:
+                usd: float, p_interrupt: float = 0.0) -> str:
     """Why a site's data moved: the one-off time against the time saved every round."""
+    risk = f"; {p_interrupt * 100:.2g}% risk of interruption over the rounds" if p_interrupt else ""
     return (f"moved to {tg.id}: {once_s:.3g} s once (${usd:.3g}) vs {saved_s:.3g} s saved "
-            f"per round (at {epochs} epochs) over {rounds} rounds")
+            f"per round (at {epochs} epochs) over {rounds} rounds{risk}")
 
 
 def stay_reason(ctx: Context, i: int) -> str:

@@ -213,6 +213,11 @@ def _assemble(ctx: Context, profiles: Mapping[str, RuntimeProfile], best: Outcom
         notes.append(f"planned from the hardware prior (no observations): {', '.join(prior)}")
     if moves:
         notes.append(f"moves are paid once and amortised over the remaining {R} rounds")
+        if mode == "deadline":
+            once = max(float(ctx.targets[t].one_off_s[np.searchsorted(ctx.movable, i)])
+                       for i, t in enumerate(via) if t >= 0)
+            notes.append(f"the deadline holds from the second round: the first also waits "
+                         f"{once:.3g} s for the moves")
     baseline = Totals(makespan_s=float(np.max(ctx.base_p50)),
                       usd=float(np.sum(ctx.price * ctx.base_p50)) / 3600.0,
                       sample_epochs=int(ctx.baseline_work), progress=1.0)
@@ -230,13 +235,16 @@ def _move(ctx: Context, i: int, t: int, samples: int, epochs: int, remote_s: flo
     tg, e = ctx.targets[t], ctx.sites[i]
     pos = int(np.searchsorted(ctx.movable, i))
     once = float(tg.one_off_s[pos])
-    usd = float(ctx.egress_usd[i])
+    usd, risk = float(ctx.egress_usd[i]), 0.0
     if tg.candidate is not None:
         est = ctx.cost_model.estimate(tg.candidate, once / 3600.0)
         usd += est.usd if est is not None else 0.0
+        held = ctx.cost_model.estimate(tg.candidate, (ctx.problem.rounds * remote_s + once)
+                                       / 3600.0)
+        risk = held.p_interrupt if held is not None else 0.0
     saved = float(ctx.overhead[i] + ctx.rate[i] * samples * epochs) - remote_s
     return Move(e.id, tg.id, e.bytes, float(tg.transfer_s[pos]), usd,
-                move_reason(tg, once, saved, epochs, ctx.problem.rounds, usd))
+                move_reason(tg, once, saved, epochs, ctx.problem.rounds, usd, risk))
 
 
 def _instance_usd(ctx: Context, t: int, out: Outcome) -> float:
