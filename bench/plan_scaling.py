@@ -87,7 +87,34 @@ def cli(n: int, cloud: bool, repeats: int) -> float:
         def run() -> None:
             subprocess.run(cmd, check=True, capture_output=True, cwd=ROOT)
 
-        return median_seconds(run, repeats)
+        total = median_seconds(run, repeats)
+        print(f"  {'cloud candidate, movable data' if cloud else 'nothing to place':30s}  "
+              f"median {total:6.2f} s;  in-process: {phases(Path(d))}")
+        return total
+
+
+def phases(d: Path) -> str:
+    """Where the command's time goes, measured in a fresh interpreter (imports included)."""
+    code = (
+        "import time; t0 = time.perf_counter()\n"
+        "from delta.cli import plan\n"
+        "from delta.config import load_testbed\n"
+        "from delta.observations import read_observations\n"
+        "from delta.planning import plan_testbed\n"
+        "t1 = time.perf_counter()\n"
+        f"tb = load_testbed('{d}/tb.yaml'); obs = read_observations('{d}/obs.csv')\n"
+        "t2 = time.perf_counter()\n"
+        "import profiler.profiles as pp, tuner.plan as tp\n"
+        "fit = pp.fit_profiles; spent = []\n"
+        "def timed(*a, **k):\n"
+        "    s = time.perf_counter(); r = fit(*a, **k); spent.append(time.perf_counter() - s)\n"
+        "    return r\n"
+        "import delta.planning as dp; dp.fit_profiles = timed\n"
+        "plan_testbed(tb, obs); t3 = time.perf_counter()\n"
+        "print(f'imports {t1 - t0:.2f} s, parse {t2 - t1:.2f} s, fit_profiles {spent[0]:.2f} s,"
+        " tuner {t3 - t2 - spent[0]:.2f} s')\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    return r.stdout.strip() or r.stderr.strip().splitlines()[-1]
 
 
 def main() -> None:
@@ -106,8 +133,8 @@ def main() -> None:
     for n in (10, 100):
         print(f"  n={n:>7,}  median {in_process(n, movable=True, repeats=3) * 1e3:10.2f} ms")
     print("whole `delta plan` command, 1,000 endpoints x 5 observations")
-    print(f"  nothing to place:               median {cli(1000, False, 3):6.2f} s")
-    print(f"  cloud candidate, movable data:  median {cli(1000, True, 3):6.2f} s")
+    cli(1000, False, 3)
+    cli(1000, True, 3)
 
 
 if __name__ == "__main__":
