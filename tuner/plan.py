@@ -197,7 +197,7 @@ def _assemble(ctx: Context, profiles: Mapping[str, RuntimeProfile], best: Outcom
             else:
                 usd = per_instance.setdefault(host, _instance_usd(ctx, t, best) / load[host])
                 where = f"runs on {tg.id} (data moved; its share of the instance held all round)"
-            moves.append(_move(ctx, i, t, s, ep, q.p50))
+            moves.append(_move(ctx, i, t, s, ep, q.p50, best.makespan_s))
         reason = assignment_reason(e.samples, r, s, ep, base[i], q, prof.source)
         assignments.append(Assignment(
             endpoint=e.id, runs_on=tg.id if tg is not None else e.id, samples=s, epochs=ep,
@@ -230,7 +230,8 @@ def _assemble(ctx: Context, profiles: Mapping[str, RuntimeProfile], best: Outcom
                 tuple(dropped), p.policy, tuple(notes))
 
 
-def _move(ctx: Context, i: int, t: int, samples: int, epochs: int, remote_s: float) -> Move:
+def _move(ctx: Context, i: int, t: int, samples: int, epochs: int, remote_s: float,
+          makespan_s: float) -> Move:
     """Site ``i``'s data moving to target ``t``, with its one-off seconds and dollars."""
     tg, e = ctx.targets[t], ctx.sites[i]
     pos = int(np.searchsorted(ctx.movable, i))
@@ -239,7 +240,7 @@ def _move(ctx: Context, i: int, t: int, samples: int, epochs: int, remote_s: flo
     if tg.candidate is not None:
         est = ctx.cost_model.estimate(tg.candidate, once / 3600.0)
         usd += est.usd if est is not None else 0.0
-        held = ctx.cost_model.estimate(tg.candidate, (ctx.problem.rounds * remote_s + once)
+        held = ctx.cost_model.estimate(tg.candidate, (ctx.problem.rounds * makespan_s + once)
                                        / 3600.0)
         risk = held.p_interrupt if held is not None else 0.0
     saved = float(ctx.overhead[i] + ctx.rate[i] * samples * epochs) - remote_s
