@@ -112,7 +112,14 @@ def pareto(outcomes: list[Outcome]) -> list[Outcome]:
     return front
 
 
+#: Points whose priced cost is within this fraction of the cheapest count as equal.
+PICK_TOLERANCE = 0.01
+
+
 def pick(front: list[Outcome], exchange_usd_per_hour: float) -> Outcome:
-    """The point with the least dollars plus time priced at the exchange rate; among
-    equals, the most learning progress."""
-    return min(front, key=lambda o: _key(o, exchange_usd_per_hour))
+    """The point with the least dollars plus time priced at the exchange rate; among those
+    within :data:`PICK_TOLERANCE` of it, the one with the most learning progress."""
+    cheapest = min(o.value(exchange_usd_per_hour) for o in front)
+    near = [o for o in front
+            if o.value(exchange_usd_per_hour) <= cheapest * (1 + PICK_TOLERANCE) + 1e-12]
+    return min(near, key=lambda o: (-o.progress, o.value(exchange_usd_per_hour)))
