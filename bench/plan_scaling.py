@@ -4,7 +4,7 @@ Prints the median of repeats for
 
 - the analytic path (nothing to place) in-process, 10 to 100,000 endpoints, with
   hardware-prior profiles, and the fitted growth exponent of latency in n;
-- the optuna NSGA-II path (half the sites movable, two cloud candidates) at 10 and 100;
+- the optuna NSGA-II path (half the sites movable, two cloud candidates) at 10, 100, 1,000;
 - the whole ``delta plan`` command for 1,000 endpoints with five observations each, with
   nothing to place and with a cloud candidate and movable data.
 
@@ -130,7 +130,7 @@ def main() -> None:
     print(f"  growth exponent (log-log slope): {slope:.2f} for n >= 1,000; "
           f"{allslope:.2f} over all sizes")
     print("optuna NSGA-II path (half movable, 2 cloud candidates, 150 trials)")
-    for n in (10, 100):
+    for n in (10, 100, 1_000):
         print(f"  n={n:>7,}  median {in_process(n, movable=True, repeats=3) * 1e3:10.2f} ms")
     print("whole `delta plan` command, 1,000 endpoints x 5 observations")
     cli(1000, False, 3)

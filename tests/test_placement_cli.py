@@ -109,3 +109,16 @@ def test_candidate_without_specs_or_hardware_is_a_clear_error(tmp_path):
     specs.write_text("{]")
     with pytest.raises(ConfigError, match="not describe_instance_types JSON"):
         candidate_hardware(tb, specs)
+
+
+def test_policy_and_egress_come_from_the_testbed():
+    from delta.planning import problem_from_testbed
+
+    tb = parse_testbed(yaml.safe_dump({"round": {"policy": "both"}, "endpoints": [
+        {"id": "e", "network": {"egress_usd_per_gb": 0.09}}]}))
+    p = problem_from_testbed(tb)
+    assert p.policy == "both" and p.endpoints[0].egress_usd_per_gb == 0.09
+    with pytest.raises(ConfigError) as err:
+        parse_testbed(yaml.safe_dump({"round": {"policy": "fastest"},
+                                      "endpoints": [{"id": "e"}]}))
+    assert err.value.field == "round.policy"
