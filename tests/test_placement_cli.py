@@ -11,6 +11,7 @@ from delta.cli import main
 from delta.config import parse_testbed
 from delta.errors import ConfigError
 from delta.instance_types import candidate_hardware
+from delta.planning import problem_from_testbed
 from tests.conftest import run_delta
 
 # True per-sample-epoch seconds: a desktop, a Raspberry Pi 50x slower, a c5 instance.
@@ -112,8 +113,6 @@ def test_candidate_without_specs_or_hardware_is_a_clear_error(tmp_path):
 
 
 def test_policy_and_egress_come_from_the_testbed():
-    from delta.planning import problem_from_testbed
-
     tb = parse_testbed(yaml.safe_dump({"round": {"policy": "both"}, "endpoints": [
         {"id": "e", "network": {"egress_usd_per_gb": 0.09}}]}))
     p = problem_from_testbed(tb)
