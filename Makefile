@@ -23,5 +23,9 @@ test: install
 test-fast: install
 	$(RUN) pytest -q -m "not slow"
 
+# Regenerate delta/_proto from proto/delta/v1/delta.proto (tests/test_proto.py fails when stale).
+proto: install
+	$(RUN) python proto/generate.py
+
 clean:
 	rm -rf .venv .pytest_cache

@@ -36,8 +36,43 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX observations_by_endpoint ON observations (endpoint, task);
     """,
+    # Idempotency keys of reported batches, so that a retried batch is stored once.
+    """
+    CREATE TABLE report_keys (
+        key    TEXT    PRIMARY KEY,
+        stored INTEGER NOT NULL
+    );
+    """,
+    # Spot price history (delta.pricing.price_store); one row per record, de-duplicated.
+    """
+    CREATE TABLE spot_prices (
+        instance_type TEXT NOT NULL,
+        az            TEXT NOT NULL,
+        product       TEXT NOT NULL,
+        timestamp     REAL NOT NULL,
+        price         REAL NOT NULL,
+        PRIMARY KEY (instance_type, product, az, timestamp)
+    ) WITHOUT ROWID;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
+
+_INSERT = ("INSERT INTO observations (endpoint, task, samples, epochs, batch_size, threads,"
+           " model_params, bytes, seconds, ok, timestamp, extra)"
+           " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+_SELECT = ("SELECT endpoint, task, samples, epochs, batch_size, threads, model_params, bytes,"
+           " seconds, ok, timestamp, extra, id FROM observations")
+
+
+def _row(o: Observation) -> tuple:
+    return (o.endpoint, o.task, o.samples, o.epochs, o.batch_size, o.threads, o.model_params,
+            o.bytes, o.seconds, int(o.ok), o.timestamp, json.dumps(o.extra, sort_keys=True))
+
+
+def _observation(r: tuple) -> Observation:
+    return Observation(endpoint=r[0], task=r[1], samples=r[2], epochs=r[3], batch_size=r[4],
+                       threads=r[5], model_params=r[6], bytes=r[7], seconds=r[8], ok=bool(r[9]),
+                       timestamp=r[10], extra=json.loads(r[11]))
 
 
 def default_db_path() -> Path:
@@ -123,25 +158,35 @@ class Store:
 
     def add(self, observations: Iterable[Observation]) -> int:
         """Store observations atomically; returns how many were committed."""
-        rows = [
-            (o.endpoint, o.task, o.samples, o.epochs, o.batch_size, o.threads, o.model_params,
-             o.bytes, o.seconds, int(o.ok), o.timestamp, json.dumps(o.extra, sort_keys=True))
-            for o in observations
-        ]
+        rows = [_row(o) for o in observations]
         with self.transaction() as conn:
-            conn.executemany(
-                "INSERT INTO observations (endpoint, task, samples, epochs, batch_size, threads,"
-                " model_params, bytes, seconds, ok, timestamp, extra)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                rows,
-            )
+            conn.executemany(_INSERT, rows)
         return len(rows)
+
+    def add_once(self, key: str, observations: Iterable[Observation]) -> tuple[int, bool]:
+        """Store a batch unless ``key`` was stored before, in one transaction.
+
+        Returns ``(stored, duplicate)``: the batch's size when first stored, or the size
+        recorded for the key and ``True`` when it was a retry (nothing new is stored).
+        """
+        obs = list(observations)
+        with self.transaction() as conn:
+            row = conn.execute("SELECT stored FROM report_keys WHERE key = ?", (key,)).fetchone()
+            if row is not None:
+                return int(row[0]), True
+            conn.executemany(_INSERT, [_row(o) for o in obs])
+            conn.execute("INSERT INTO report_keys (key, stored) VALUES (?, ?)", (key, len(obs)))
+        return len(obs), False
+
+    def observations_after(self, last_id: int) -> tuple[int, list[Observation]]:
+        """Observations stored after row ``last_id``, and the newest row id (for caches)."""
+        rows = self._conn.execute(_SELECT + " WHERE id > ? ORDER BY id", (last_id,)).fetchall()
+        return (int(rows[-1][-1]) if rows else last_id), [_observation(r) for r in rows]
 
     def observations(self, endpoint: str | None = None, task: str | None = None,
                      limit: int | None = None) -> list[Observation]:
         """Stored observations, oldest first, optionally filtered."""
-        sql = ("SELECT endpoint, task, samples, epochs, batch_size, threads, model_params, bytes,"
-               " seconds, ok, timestamp, extra FROM observations")
+        sql = _SELECT
         clauses, args = [], []
         if endpoint is not None:
             clauses.append("endpoint = ?")
@@ -154,12 +199,7 @@ class Store:
         sql += " ORDER BY id"
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
-        return [
-            Observation(endpoint=r[0], task=r[1], samples=r[2], epochs=r[3], batch_size=r[4],
-                        threads=r[5], model_params=r[6], bytes=r[7], seconds=r[8], ok=bool(r[9]),
-                        timestamp=r[10], extra=json.loads(r[11]))
-            for r in self._conn.execute(sql, args)
-        ]
+        return [_observation(r) for r in self._conn.execute(sql, args)]
 
     def count(self) -> int:
         return int(self._conn.execute("SELECT COUNT(*) FROM observations").fetchone()[0])

@@ -89,3 +89,12 @@ def test_cli_negative_deadline(tmp_path):
     r = run_delta("plan", str(f), "--deadline", "-5")
     assert r.returncode == 2
     assert "--deadline: must be positive" in r.stderr
+
+
+@pytest.mark.parametrize("args", [("plan",), ("plan", "x.yaml", "--deadline", "abc"),
+                                  ("nosuch",), ("observe", "list", "--limit", "0"),
+                                  ("plan", "x.yaml", "--format", "xml")])
+def test_usage_errors_are_one_line(args):
+    r = run_delta(*args)
+    assert r.returncode == 2
+    assert r.stderr.startswith("delta: error: ") and r.stderr.count("\n") == 1, r.stderr

@@ -10,7 +10,7 @@ import sys
 
 import typer
 
-from delta.cli import observe, plan, profile
+from delta.cli import observe, plan, prices, profile, serve
 from delta.errors import DeltaError
 
 app = typer.Typer(
@@ -25,16 +25,28 @@ app = typer.Typer(
 )
 app.command("plan")(plan.plan_command)
 app.add_typer(observe.app, name="observe")
+app.command("serve")(serve.serve_command)
+app.add_typer(prices.app, name="prices")
 app.add_typer(profile.app, name="profile")
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: translate domain errors into one line on stderr and exit code 2."""
+    """Entry point: every user error becomes one line on stderr and exit code 2."""
     try:
-        app(args=argv, prog_name="delta")
+        code = app(args=argv, prog_name="delta", standalone_mode=False)
+    except typer.TyperException as exc:  # Typer's (vendored Click) usage errors
+        ctx = getattr(exc, "ctx", None)
+        if type(exc).__name__ == "NoArgsIsHelpError" and ctx is not None:
+            print(ctx.get_help())
+            sys.exit(0)
+        cmd = ctx.command_path if ctx is not None else "delta"
+        print(f"delta: error: {cmd}: {exc.format_message()} (see '{cmd} --help')",
+              file=sys.stderr)
+        sys.exit(getattr(exc, "exit_code", 2) or 2)
     except DeltaError as exc:
         print(f"delta: error: {exc}", file=sys.stderr)
         sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, typer.Abort):
         print("delta: interrupted", file=sys.stderr)
         sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)
