@@ -137,8 +137,14 @@ def fit_profiles(observations: Iterable, hardware: Mapping[str, HardwareSpec],
     # Pass 1: every observed endpoint alone, with a weak prior (for its law's shape).
     alone = {ep: CompositeModel(variables=variables).fit(X, y) for ep, (X, y) in data.items()}
     profiles: dict[str, Profile] = {}
+    # Endpoints with no runs and the same hardware get the same prior model (fleets of
+    # thousands of identical devices refit in milliseconds).
+    unobserved: dict[HardwareSpec, CompositeModel] = {}
     for ep, hw in hardware.items():
         X, y = data.get(ep, (np.zeros((0, len(FEATURES))), np.zeros(0)))
+        if not len(y) and hw in unobserved:
+            profiles[ep] = Profile(ep, "hardware prior", 0, unobserved[hw], defaults)
+            continue
         others = [o for o in alone if o != ep]
         ep_defaults = ({k: float(np.median(X[:, FEATURES.index(k)])) for k in defaults}
                        if len(X) else defaults)
@@ -159,6 +165,8 @@ def fit_profiles(observations: Iterable, hardware: Mapping[str, HardwareSpec],
             noise = shrunk_noise(alone[ep].residual_spread_, alone[ep].dof_, noise)
         model = CompositeModel(variables=variables, prior_mean=mean, prior_cov=cov,
                                noise_prior=noise, noise_fixed=True).fit(X, y)
+        if not len(y):
+            unobserved[hw] = model
         source = "observations" if len(y) else "hardware prior"
         profiles[ep] = Profile(ep, source, len(y), model, ep_defaults)
     return profiles

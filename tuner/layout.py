@@ -161,8 +161,10 @@ def _costs(profs: list[RuntimeProfile], s0: NDArray, epochs: int, batch: int,
             over, epoch_s = p.epoch_cost(s, batch)
             ratio = 1.0
             if spread:
-                q = p.predict(s, epochs, batch)
-                ratio = q.p90 / q.p50 if q.p50 > 0 else 1.0
+                # The p90/p50 ratio grows where a profile extrapolates; a one-sample,
+                # one-epoch task is the extreme a deadline cut can reach.
+                ratio = max(q.p90 / q.p50 if q.p50 > 0 else 1.0
+                            for q in (p.predict(s, epochs, batch), p.predict(1, 1, batch)))
             cache[key] = (over, epoch_s / s, ratio)
         out[i] = cache[key]
     o, k, w = out[:, 0], out[:, 1], out[:, 2]
