@@ -29,7 +29,7 @@ from profiler.work import WorkModel
 #: Column order of ``X`` for the composite (the observation record's configuration).
 FEATURES = ("samples", "epochs", "batch_size", "threads", "model_params", "bytes")
 VARIABLES = ("work", "batch", "threads", "model_size", "bytes")
-BASE_TERMS = ("start_up_s", "per_step_s", "per_sample_epoch_s")
+WORK_TERMS = ("per_step_s", "per_sample_epoch_s")
 
 
 def active_variables(X: ArrayLike) -> tuple[str, ...]:
@@ -115,8 +115,10 @@ class CompositeModel(LinearLaw):
     def _weak_share(self) -> NDArray:
         # Interaction terms (x model size, / threads, bytes) are refinements: with no
         # data varying them they stay near zero instead of sharing a collinear base term
-        # and blowing up when a query extrapolates in that variable.
-        return np.array([1.0 if t in BASE_TERMS else 0.1 for t in self.terms])
+        # and blowing up when a query extrapolates in that variable.  Start-up is held
+        # back too: runs at one work level cannot split it from the rate, and a rate of
+        # zero would tell the planner that epochs are free.
+        return np.array([1.0 if t in WORK_TERMS else 0.1 for t in self.terms])
 
     def epoch_split(self, X: ArrayLike) -> tuple[NDArray, NDArray]:
         """Median seconds paid once and per epoch for the rows of ``X`` (epochs ignored)."""
