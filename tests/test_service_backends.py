@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
-
 from datetime import UTC, datetime
+
+import pytest
 
 from delta.client import DeltaClient, ServiceError
 from delta.pricing import PriceRecord, SeriesKey
