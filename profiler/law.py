@@ -103,8 +103,6 @@ class LinearLaw(RegressorMixin, BaseEstimator):
          self.dof_) = fit_law(Phi, t, mu, cov, self.huber_c, self.max_iter, self.noise_prior,
                               self.noise_fixed)
         self.n_obs_ = len(t)
-        self.basis_range_ = ((Phi.min(axis=0), Phi.max(axis=0)) if len(t)
-                             else (np.zeros(Phi.shape[1]), np.zeros(Phi.shape[1])))
         return self
 
     def predict(self, X: ArrayLike) -> NDArray:

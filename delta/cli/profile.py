@@ -182,6 +182,8 @@ def suggest_command(
     Among equally informative candidates the shortest predicted run wins.  For an
     endpoint with no observations this is its calibration plan.
     """
+    import numpy as np
+
     from profiler import suggest
 
     if n < 1:
@@ -198,8 +200,6 @@ def suggest_command(
     picks = suggest(profiles, cand, n, qs)
     out = []
     for order, i in enumerate(picks, 1):
-        import numpy as np
-
         q = profiles[recs[i].endpoint].quantiles(np.array([cand[i][1]]))[0]
         out.append({**_typed(rows[i], recs[i]), "order": order, "p50": round(float(q[1]), 4)})
     _emit(out, fmt, f"Run next ({len(out)} of {len(rows)} candidates)",
@@ -219,7 +219,10 @@ def show_command(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Show an endpoint's fitted curves per variable, its error so far and data count."""
+    from delta.observations import Observation
     from delta.store import Store, default_db_path
+    from profiler import HardwareSpec
+    from profiler.profiles import usable
     from profiler.summary import curves, error_so_far
 
     _, obs, hardware = _read(observations or [], need_seconds=True, kind="observations")
@@ -227,14 +230,11 @@ def show_command(
     if not no_store and db_path.exists():
         with Store(db_path) as store:
             obs.extend(store.observations())
-    from delta.observations import Observation
-
     profiles = _profiles(obs, hardware, [Observation(endpoint=endpoint, seconds=0)], task,
                          "endpoint")
     prof = profiles[endpoint]
-    mine = [o for o in obs if o.endpoint == endpoint and o.task == task]
-    hw_all = {ep: p for ep, p in profiles.items()}
-    err = error_so_far(obs, {ep: hardware.get(ep) or _default_hw() for ep in hw_all},
+    mine = [o for o in obs if o.endpoint == endpoint and usable(o, task)]
+    err = error_so_far(obs, {ep: hardware.get(ep, HardwareSpec()) for ep in profiles},
                        endpoint, task)
     cs = curves(prof, mine)
     doc = {"endpoint": endpoint, "task": task, "source": prof.source,
@@ -250,12 +250,6 @@ def show_command(
         typer.echo(json.dumps(doc, indent=2))
         return
     _show_table(doc)
-
-
-def _default_hw():
-    from profiler import HardwareSpec
-
-    return HardwareSpec()
 
 
 def _show_table(doc: dict) -> None:
