@@ -292,4 +292,4 @@ def _emit(out: list[dict], fmt: OutputFormat, title: str, cols: tuple[str, ...])
         t.add_column(c, justify="left" if c in ("endpoint", "profile") else "right")
     for r in out:
         t.add_row(*[str(r.get(c, "")) for c in cols])
-    Console(width=max(Console().width, 100)).print(t)
+    Console(width=max(Console().width, 120)).print(t)
