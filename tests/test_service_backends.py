@@ -35,3 +35,25 @@ def test_forecast_cost_from_stored_prices(tmp_path):
         with pytest.raises(ServiceError) as err:
             client.forecast("c5.lage", 3.0, region="sa-east-1", start=START)
         assert err.value.code == "INVALID_ARGUMENT" and "c5.lage" in str(err.value)
+
+
+def test_suggest_experiments_with_the_profiler(tmp_path):
+    from delta._proto import delta_pb2 as pb
+    from delta.service.design import ProfilerDesigner
+    from tests.service_fixtures import stub
+
+    obs = [pb.Observation(endpoint="a", samples=s, epochs=e, batch_size=32,
+                          seconds=0.5 + 2e-3 * s * e)
+           for s, e in [(100, 1), (100, 2), (200, 1)]]
+    grid = [(s, e) for s in (100, 400, 1600) for e in (1, 4, 16)]
+    cands = [pb.Candidate(endpoint=ep, samples=s, epochs=e, batch_size=32)
+             for ep in ("a", "new") for s, e in grid]
+    with serving(tmp_path / "svc.sqlite3", designer=ProfilerDesigner()) as srv, \
+            stub(srv.port) as s:
+        reply = s.SuggestExperiments(
+            pb.SuggestExperimentsRequest(observations=obs, candidates=cands, n=4), timeout=60)
+    assert len(reply.indices) == 4 and len(set(reply.indices)) == 4
+    chosen = {(c.endpoint, c.samples, c.epochs) for c in reply.chosen}
+    # The never-measured endpoint needs calibrating most; the picks are not one point.
+    assert any(ep == "new" for ep, _, _ in chosen)
+    assert len({(s_, e) for _, s_, e in chosen}) > 1

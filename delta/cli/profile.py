@@ -15,6 +15,7 @@ import typer
 
 from delta.cli.options import DbOption, FormatOption, OutputFormat
 from delta.errors import ConfigError, ObservationError
+from delta.profiling import profiles_for, query_row
 
 app = typer.Typer(help="Predict runtimes with uncertainty, suggest the next experiments, "
                   "and show fitted profiles.", no_args_is_help=True)
@@ -78,33 +79,6 @@ def _read(paths: list[Path], *, need_seconds: bool, kind: str):
     return rows, recs, hardware
 
 
-def _profiles(obs, hardware, asked, task, source):
-    """Profiles of every known endpoint; ``asked`` are the query/candidate records.
-
-    The model's variables are those that vary within an endpoint's observations or
-    within what is asked about it, so candidates differing in, say, model size are told
-    apart even before any run varied it.
-    """
-    from profiler import HardwareSpec, fit_profiles
-    from profiler.composite import VARIABLES, active_variables
-    from profiler.profiles import observation_matrix, usable
-
-    known = {o.endpoint for o in obs} | set(hardware)
-    for rec in asked:
-        if rec.endpoint not in known:
-            raise ObservationError(f"unknown endpoint {rec.endpoint!r} (no observations and "
-                                   "no hardware columns for it)", source=source)
-    found: set[str] = set()
-    for ep in known:
-        for group in ([o for o in obs if o.endpoint == ep and usable(o, task)],
-                      [r for r in asked if r.endpoint == ep]):
-            if group:
-                found.update(active_variables(observation_matrix(group)[0]))
-    hw = {ep: hardware.get(ep, HardwareSpec()) for ep in known}
-    return fit_profiles(obs, hw, task, variables=tuple(v for v in VARIABLES if v in found)
-                        or ("work",))
-
-
 def _typed(row: dict[str, Any], rec) -> dict[str, Any]:
     """The row's keys, with the record's validated numbers in place of CSV strings."""
     out: dict[str, Any] = {}
@@ -118,21 +92,6 @@ def _typed(row: dict[str, Any], rec) -> dict[str, Any]:
         else:
             out[k] = v
     return out
-
-
-def _row_array(rec):
-    from profiler.composite import FEATURES
-
-    return [float(getattr(rec, f)) for f in FEATURES]
-
-
-def _query_rows(prof, rec, row) -> list[float]:
-    """A query row; columns the row leaves out take the endpoint's typical values."""
-    x = _row_array(rec)
-    for i, col in ((3, "threads"), (4, "model_params"), (5, "bytes")):
-        if row.get(col) in (None, ""):
-            x[i] = prof.defaults.get(col, 0.0)
-    return x
 
 
 @app.command("predict")
@@ -153,11 +112,11 @@ def predict_command(
 
     _, obs, hardware = _read(observations, need_seconds=True, kind="observations")
     rows, recs, q_hw = _read([queries], need_seconds=False, kind="queries")
-    profiles = _profiles(obs, {**q_hw, **hardware}, recs, task, str(queries))
+    profiles = profiles_for(obs, {**q_hw, **hardware}, recs, task, str(queries))
     out = []
     for row, rec in zip(rows, recs):
         prof = profiles[rec.endpoint]
-        q = prof.quantiles(np.array([_query_rows(prof, rec, row)]))[0]
+        q = prof.quantiles(np.array([query_row(prof, rec, row)]))[0]
         out.append({**_typed(row, rec), "p10": round(float(q[0]), 4), "p50": round(float(q[1]), 4),
                     "p90": round(float(q[2]), 4), "profile": prof.source})
     _emit(out, fmt, "Predicted seconds", ("endpoint", "samples", "epochs", "batch_size",
@@ -192,10 +151,10 @@ def suggest_command(
     rows, recs, c_hw = _read([candidates], need_seconds=False, kind="candidates")
     q_rows, q_recs, q_hw = (_read([queries], need_seconds=False, kind="queries")
                             if queries else (rows, recs, {}))
-    profiles = _profiles(obs, {**c_hw, **q_hw, **hardware}, [*recs, *q_recs], task,
+    profiles = profiles_for(obs, {**c_hw, **q_hw, **hardware}, [*recs, *q_recs], task,
                          str(candidates))
-    cand = [(r.endpoint, _query_rows(profiles[r.endpoint], r, row)) for row, r in zip(rows, recs)]
-    qs = [(r.endpoint, _query_rows(profiles[r.endpoint], r, row))
+    cand = [(r.endpoint, query_row(profiles[r.endpoint], r, row)) for row, r in zip(rows, recs)]
+    qs = [(r.endpoint, query_row(profiles[r.endpoint], r, row))
           for row, r in zip(q_rows, q_recs)]
     picks = suggest(profiles, cand, n, qs)
     out = []
@@ -230,7 +189,7 @@ def show_command(
     if not no_store and db_path.exists():
         with Store(db_path) as store:
             obs.extend(store.observations())
-    profiles = _profiles(obs, hardware, [Observation(endpoint=endpoint, seconds=0)], task,
+    profiles = profiles_for(obs, hardware, [Observation(endpoint=endpoint, seconds=0)], task,
                          "endpoint")
     prof = profiles[endpoint]
     mine = [o for o in obs if o.endpoint == endpoint and usable(o, task)]

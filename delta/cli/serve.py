@@ -69,11 +69,13 @@ def serve_command(
 
     from delta.pricing import Advisor
     from delta.pricing.history import read_json_file
+    from delta.service.design import ProfilerDesigner
     from delta.service.forecast import StoreForecaster
 
     db_path = db or default_db_path()
     adv = Advisor.from_feed(read_json_file(advisor), str(advisor)) if advisor else None
-    servicer = DeltaServicer(str(db_path), forecaster=StoreForecaster(db_path, adv))
+    servicer = DeltaServicer(str(db_path), forecaster=StoreForecaster(db_path, adv),
+                             designer=ProfilerDesigner())
     try:
         running = start_server(servicer, host=host, port=port, token=token, tls=tls,
                                max_message_bytes=int(max_message_mb * 1024 * 1024),
