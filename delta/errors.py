@@ -48,3 +48,7 @@ class StoreError(DeltaError):
 
 class InfeasibleError(DeltaError):
     """No plan satisfies the constraints; names the binding constraint."""
+
+
+class PriceError(DeltaError):
+    """Spot price history, a price query or a price fetch is malformed or cannot be answered."""

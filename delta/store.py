@@ -43,6 +43,17 @@ MIGRATIONS: list[str] = [
         stored INTEGER NOT NULL
     );
     """,
+    # Spot price history (delta.pricing.price_store); one row per record, de-duplicated.
+    """
+    CREATE TABLE spot_prices (
+        instance_type TEXT NOT NULL,
+        az            TEXT NOT NULL,
+        product       TEXT NOT NULL,
+        timestamp     REAL NOT NULL,
+        price         REAL NOT NULL,
+        PRIMARY KEY (instance_type, product, az, timestamp)
+    ) WITHOUT ROWID;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -66,7 +66,7 @@ def _fastest(overhead: NDArray, epoch_s: NDArray, samples: NDArray, target: floa
             hi = mid
         else:
             lo = mid
-        if hi - lo <= 1e-9 * hi:
+        if hi - lo <= 1e-6 * hi:  # a makespan within a millionth is as good
             break
     return epochs_within(hi, overhead, epoch_s, min_e, max_e)
 

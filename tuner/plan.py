@@ -1,4 +1,4 @@
-"""A round plan: per-endpoint samples and epochs, with predictions and reasons.
+"""A round plan: per data site the samples, epochs and where it trains, with reasons.
 
 The JSON form (:meth:`Plan.to_dict`) is a public contract, documented in
 ``docs/contracts.md``; later versions add fields and never remove them.
@@ -6,17 +6,20 @@ The JSON form (:meth:`Plan.to_dict`) is a public contract, documented in
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from delta.errors import InfeasibleError
+from delta.errors import ConfigError, InfeasibleError
 from profiler.base import Quantiles, RuntimeProfile
-from tuner.balance import balance_work, fill_slack, fit_deadline
-from tuner.problem import Problem
+from tuner.cost import CostModel, DeclaredPrice
+from tuner.explain import assignment_reason, move_reason, stay_reason
+from tuner.layout import Context, Outcome, build_context, hosts
+from tuner.problem import POLICIES, Problem
+from tuner.progress import site_progress
+from tuner.search import N_TRIALS, pareto, pick, search
 
 PLAN_VERSION = 1
 
@@ -32,6 +35,7 @@ class Assignment:
     predicted_usd: float
     reason: str
     profile: str
+    progress: float = 1.0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -39,8 +43,25 @@ class Assignment:
             "epochs": self.epochs, "batch_size": self.batch_size,
             "predicted_seconds": self.predicted_seconds.to_dict(),
             "predicted_usd": round(self.predicted_usd, 6), "reason": self.reason,
-            "profile": self.profile,
+            "profile": self.profile, "progress": round(self.progress, 4),
         }
+
+
+@dataclass(frozen=True)
+class Move:
+    """A site's data moved once to where it trains from now on."""
+
+    data_of: str
+    to: str
+    bytes: int
+    seconds: float
+    usd: float
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"data_of": self.data_of, "to": self.to, "bytes": self.bytes,
+                "seconds": round(self.seconds, 4), "usd": round(self.usd, 6),
+                "reason": self.reason}
 
 
 @dataclass(frozen=True)
@@ -48,10 +69,26 @@ class Totals:
     makespan_s: float
     usd: float
     sample_epochs: int
+    progress: float = 1.0
 
     def to_dict(self) -> dict[str, Any]:
         return {"makespan_s": round(self.makespan_s, 4), "usd": round(self.usd, 6),
-                "sample_epochs": self.sample_epochs}
+                "sample_epochs": self.sample_epochs, "progress": round(self.progress, 4)}
+
+
+@dataclass(frozen=True)
+class ParetoPoint:
+    makespan_s: float
+    usd: float
+    progress: float
+    moves: int
+    work_scale: float
+    chosen: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"makespan_s": round(self.makespan_s, 4), "usd": round(self.usd, 6),
+                "progress": round(self.progress, 4), "moves": self.moves,
+                "work_scale": round(self.work_scale, 4), "chosen": self.chosen}
 
 
 @dataclass(frozen=True)
@@ -61,7 +98,10 @@ class Plan:
     assignments: tuple[Assignment, ...]
     round: Totals
     baseline: Totals
-    moves: tuple[dict[str, Any], ...] = ()
+    moves: tuple[Move, ...] = ()
+    pareto: tuple[ParetoPoint, ...] = ()
+    dropped: tuple[tuple[str, str], ...] = ()
+    policy: str = "epochs-first"
     notes: tuple[str, ...] = field(default_factory=tuple)
 
     @property
@@ -71,121 +111,148 @@ class Plan:
     def to_dict(self) -> dict[str, Any]:
         return {
             "version": PLAN_VERSION, "testbed": self.testbed, "mode": self.mode,
+            "policy": self.policy,
             "assignments": [a.to_dict() for a in self.assignments],
-            "moves": list(self.moves),
+            "moves": [m.to_dict() for m in self.moves],
+            "dropped": [{"endpoint": e, "reason": why} for e, why in self.dropped],
             "round": self.round.to_dict(),
             "baseline": {"name": "uniform", **self.baseline.to_dict()},
             "speedup": round(self.speedup, 4),
+            "pareto": [p.to_dict() for p in self.pareto],
             "notes": list(self.notes),
         }
 
 
-def _usd(price_per_hour: float, seconds: float) -> float:
-    return price_per_hour * seconds / 3600.0
-
-
 def make_plan(problem: Problem, profiles: Mapping[str, RuntimeProfile],
-              deadline_s: float | None = None) -> Plan:
-    """Plan one round.
+              deadline_s: float | None = None, *, cost_model: CostModel | None = None,
+              seed: int = 0, n_trials: int = N_TRIALS) -> Plan:
+    """Plan one round: balance the work and decide where each site's data trains.
 
-    Work mode (no deadline): keep each endpoint's samples, cut epochs on slow endpoints
-    (never below ``min_epochs``), give fast endpoints more, so that the round does at
-    least the uniform baseline's sample-epochs in the least makespan.  Deadline mode:
-    the most sample-epochs whose p90 fits the deadline; an endpoint that cannot fit
-    ``min_epochs`` has its samples cut, and is dropped only if even one sample won't fit.
+    Work mode (no deadline): at least the uniform baseline's sample-epochs in the least
+    makespan, with the balancing ``problem.policy``.  Deadline mode: the most
+    sample-epochs whose p90 fits the deadline; a site is dropped only if even one sample
+    won't fit, and only while ``min_participants`` still take part.  ``profiles`` must
+    cover the endpoints and the cloud candidates; ``cost_model`` prices the candidates
+    (default: their declared ``price_per_hour``).
 
     Raises
     ------
     InfeasibleError
-        When fewer than ``min_participants`` endpoints can take part.
+        One line naming the binding constraint when no layout satisfies them all.
     """
+    if problem.policy not in POLICIES:
+        raise ConfigError(f"unknown policy {problem.policy!r} (one of {', '.join(POLICIES)})",
+                          field="policy")
     r = problem.round
     deadline = deadline_s if deadline_s is not None else r.deadline_s
-    eps = [e for e in problem.endpoints if e.samples > 0]
     notes: list[str] = []
-    if len(eps) < len(problem.endpoints):
-        notes.append(f"{len(problem.endpoints) - len(eps)} endpoint(s) hold no data and sit out")
-    if not eps:
+    empty = sum(1 for e in problem.endpoints if e.samples == 0)
+    if empty == len(problem.endpoints):
         raise InfeasibleError("no endpoint holds any data", field="endpoints")
-    samples = np.array([min(r.samples, e.samples) for e in eps], dtype=np.int64)
-    prof = [profiles[e.id] for e in eps]
-    cost = np.array([p.epoch_cost(int(s), r.batch_size) for p, s in zip(prof, samples)])
-    overhead, epoch_s = cost[:, 0], cost[:, 1]
-    max_e = float(r.max_epochs) if r.max_epochs is not None else math.inf
+    if empty:
+        notes.append(f"{empty} endpoint(s) hold no data and sit out")
+    ctx = build_context(problem, profiles, cost_model or DeclaredPrice(), deadline, notes)
+    outcomes = search(ctx, seed=seed, n_trials=n_trials)
+    front = pareto(outcomes)
+    if not front:
+        field_, msg = outcomes[0].violations[0]
+        raise InfeasibleError(msg, field=field_)
+    best = pick(front, problem.exchange_usd_per_hour)
+    return _assemble(ctx, profiles, best, front, "work" if deadline is None else "deadline",
+                     notes)
 
-    base_pred = [p.predict(int(s), r.epochs, r.batch_size) for p, s in zip(prof, samples)]
-    baseline = Totals(
-        makespan_s=max(q.p50 for q in base_pred),
-        usd=sum(_usd(e.price_per_hour, q.p50) for e, q in zip(eps, base_pred)),
-        sample_epochs=int(np.sum(samples) * r.epochs),
-    )
 
-    if deadline is None:
-        mode = "work"
-        epochs = balance_work(overhead, epoch_s, samples.astype(float),
-                              float(np.sum(samples) * r.epochs), r.min_epochs, max_e)
-    else:
-        mode = "deadline"
-        # Fit the p90, not the median: a deadline is a constraint, not a target.
-        widen = np.array([q.p90 / q.p50 if q.p50 > 0 else 1.0 for q in base_pred])
-        per_sample = epoch_s * widen / samples
-        epochs = fit_deadline(overhead * widen, epoch_s * widen, deadline, r.min_epochs, max_e)
-        for i in np.flatnonzero(epochs == 0):
-            fit = math.floor((deadline - overhead[i] * widen[i]) / (per_sample[i] * r.min_epochs))
-            if fit >= 1:
-                samples[i], epochs[i] = min(fit, samples[i]), r.min_epochs
-        samples, epochs = fill_slack(overhead * widen, per_sample * samples, samples, epochs,
-                                     deadline, max_e)
-    if deadline is None:
-        makespan = float(np.max(overhead + epoch_s * epochs))
-        samples, epochs = fill_slack(overhead, epoch_s, samples, epochs, makespan, max_e)
-
-    assignments = []
-    for i, (e, p) in enumerate(zip(eps, prof)):
-        s, n = int(samples[i]), int(epochs[i])
-        if n == 0:
+def _assemble(ctx: Context, profiles: Mapping[str, RuntimeProfile], best: Outcome,
+              front: list[Outcome], mode: str, notes: list[str]) -> Plan:
+    p, r = ctx.problem, ctx.problem.round
+    n, R = len(ctx.sites), p.rounds
+    host_of = hosts(ctx, best.via)
+    load = np.bincount(host_of, minlength=n + len(p.candidates))
+    per_instance: dict[int, float] = {}
+    assignments, moves, dropped = [], [], []
+    # Plain lists: indexing numpy arrays one element at a time is slow at 100k sites.
+    samples, epochs, via = best.samples.tolist(), best.epochs.tolist(), best.via.tolist()
+    seconds, base, price = best.seconds.tolist(), ctx.base_p50.tolist(), ctx.price.tolist()
+    prog = site_progress(best.samples, best.epochs, ctx.s0, r.epochs).tolist()
+    for i, e in enumerate(ctx.sites):
+        s, ep, t = samples[i], epochs[i], via[i]
+        if ep == 0 or s == 0:
+            dropped.append((e.id, f"cannot finish one sample by the deadline "
+                                  f"({base[i]:.3g} s at the round's samples and epochs)"))
             continue
-        q = p.predict(s, n, r.batch_size)
+        tg = ctx.targets[t] if t >= 0 else None
+        prof = profiles[tg.id if tg is not None else e.id]
+        q = prof.predict(s, ep, r.batch_size)
+        if q.p50 > 0 and abs(seconds[i] - q.p50) > 1e-9 * q.p50:
+            f = seconds[i] / q.p50  # a shared host: the profile's spread at the shared rate
+            q = Quantiles(q.p10 * f, q.p50 * f, q.p90 * f)
+        if tg is None:
+            usd = price[i] * q.p50 / 3600.0
+            where = stay_reason(ctx, i) if ctx.targets or p.candidates else ""
+        else:
+            host = int(host_of[i])
+            if tg.candidate is None:
+                usd = tg.price_per_hour * q.p50 / 3600.0
+                where = f"runs on {tg.id} (data moved there)"
+            else:
+                usd = per_instance.setdefault(host, _instance_usd(ctx, t, best) / load[host])
+                where = f"runs on {tg.id} (data moved; its share of the instance held all round)"
+            moves.append(_move(ctx, i, t, s, ep, q.p50, best.makespan_s))
+        reason = assignment_reason(e.samples, r, s, ep, base[i], q, prof.source)
         assignments.append(Assignment(
-            endpoint=e.id, runs_on=e.id, samples=s, epochs=n, batch_size=r.batch_size,
-            predicted_seconds=q, predicted_usd=_usd(e.price_per_hour, q.p50),
-            reason=_reason(e.samples, r, s, n, base_pred[i], q, p.source), profile=p.source,
+            endpoint=e.id, runs_on=tg.id if tg is not None else e.id, samples=s, epochs=ep,
+            batch_size=r.batch_size, predicted_seconds=q, predicted_usd=float(usd),
+            reason=f"{reason}; {where}" if where else reason, profile=prof.source,
+            progress=prog[i],
         ))
-    dropped = [e.id for e, n in zip(eps, epochs) if n == 0]
-    if len(assignments) < problem.min_participants:
-        raise InfeasibleError(
-            f"deadline {deadline:g} s leaves {len(assignments)} participant(s), "
-            f"below min_participants={problem.min_participants}; fastest possible: "
-            f"{float(np.min(overhead + epoch_s * r.min_epochs)):.3g} s",
-            field="round.deadline_s",
-        )
     if dropped:
-        notes.append(f"dropped (cannot finish even one sample by the deadline): {', '.join(dropped)}")
+        notes.append("dropped (cannot finish even one sample by the deadline): "
+                     + ", ".join(d[0] for d in dropped))
     prior = [a.endpoint for a in assignments if a.profile != "observations"]
     if prior:
         notes.append(f"planned from the hardware prior (no observations): {', '.join(prior)}")
-    plan_totals = Totals(
-        makespan_s=max(a.predicted_seconds.p50 for a in assignments),
-        usd=sum(a.predicted_usd for a in assignments),
-        sample_epochs=sum(a.samples * a.epochs for a in assignments),
-    )
-    return Plan(problem.name, mode, tuple(assignments), plan_totals, baseline, notes=tuple(notes))
+    if moves:
+        notes.append(f"moves are paid once and amortised over the remaining {R} rounds")
+        if mode == "deadline":
+            once = max(float(ctx.targets[t].one_off_s[np.searchsorted(ctx.movable, i)])
+                       for i, t in enumerate(via) if t >= 0)
+            notes.append(f"the deadline holds from the second round: the first also waits "
+                         f"{once:.3g} s for the moves")
+    baseline = Totals(makespan_s=float(np.max(ctx.base_p50)),
+                      usd=float(np.sum(ctx.price * ctx.base_p50)) / 3600.0,
+                      sample_epochs=int(ctx.baseline_work), progress=1.0)
+    totals = Totals(makespan_s=max(a.predicted_seconds.p50 for a in assignments),
+                    usd=best.usd, sample_epochs=sum(a.samples * a.epochs for a in assignments),
+                    progress=best.progress)
+    points = tuple(ParetoPoint(o.amortised_s, o.usd, o.progress, int(np.sum(o.via >= 0)),
+                               o.scale, o is best) for o in front)
+    return Plan(p.name, mode, tuple(assignments), totals, baseline, tuple(moves), points,
+                tuple(dropped), p.policy, tuple(notes))
 
 
-def _reason(available: int, r: Any, samples: int, epochs: int, base: Quantiles, q: Quantiles,
-            source: str) -> str:
-    parts = []
-    if epochs < r.epochs:
-        parts.append(f"epochs {r.epochs}→{epochs}: {base.p50:.3g} s at {r.epochs} epochs "
-                     f"would hold up the round")
-    elif epochs > r.epochs:
-        parts.append(f"epochs {r.epochs}→{epochs}: fast endpoint takes up the work cut elsewhere")
-    else:
-        parts.append(f"kept {epochs} epochs")
-    if samples < min(r.samples, available):
-        parts.append(f"samples {min(r.samples, available)}→{samples} so {epochs} epoch(s) "
-                     f"finish with the round")
-    parts.append(f"predicted {q.p50:.3g} s")
-    if source != "observations":
-        parts.append("from hardware (no observations)")
-    return "; ".join(parts)
+def _move(ctx: Context, i: int, t: int, samples: int, epochs: int, remote_s: float,
+          makespan_s: float) -> Move:
+    """Site ``i``'s data moving to target ``t``, with its one-off seconds and dollars."""
+    tg, e = ctx.targets[t], ctx.sites[i]
+    pos = int(np.searchsorted(ctx.movable, i))
+    once = float(tg.one_off_s[pos])
+    usd, risk = float(ctx.egress_usd[i]), 0.0
+    if tg.candidate is not None:
+        est = ctx.cost_model.estimate(tg.candidate, once / 3600.0)
+        usd += est.usd if est is not None else 0.0
+        held = ctx.cost_model.estimate(tg.candidate, (ctx.problem.rounds * makespan_s + once)
+                                       / 3600.0)
+        risk = held.p_interrupt if held is not None else 0.0
+    saved = float(ctx.overhead[i] + ctx.rate[i] * samples * epochs) - remote_s
+    return Move(e.id, tg.id, e.bytes, float(tg.transfer_s[pos]), usd,
+                move_reason(tg, once, saved, epochs, ctx.problem.rounds, usd, risk))
+
+
+def _instance_usd(ctx: Context, t: int, out: Outcome) -> float:
+    """Per-round dollars of a cloud instance, held all round, start-up amortised."""
+    R, tg = ctx.problem.rounds, ctx.targets[t]
+    pos = np.full(len(ctx.sites), -1)
+    pos[ctx.movable] = np.arange(len(ctx.movable))
+    once = float(np.max(tg.one_off_s[pos[out.via == t]]))
+    est = ctx.cost_model.estimate(tg.candidate, (R * out.makespan_s + once) / 3600.0)
+    return est.usd / R if est is not None else 0.0

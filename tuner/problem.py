@@ -10,9 +10,18 @@ from dataclasses import dataclass
 
 from profiler.hardware import HardwareSpec
 
+#: Balancing policies: which knob gives way on a slow endpoint.
+POLICIES = ("epochs-first", "samples-first", "both")
+
 
 @dataclass(frozen=True, slots=True)
 class EndpointSpec:
+    """A data site that is also a compute endpoint.
+
+    ``egress_usd_per_gb`` is what moving this site's data out costs (0 for most edge
+    sites; a cloud region's egress rate for data that lives in the cloud).
+    """
+
     id: str
     hardware: HardwareSpec
     samples: int
@@ -21,6 +30,27 @@ class EndpointSpec:
     bandwidth_mbps: float = 100.0
     latency_ms: float = 10.0
     price_per_hour: float = 0.0
+    egress_usd_per_gb: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class CandidateSpec:
+    """A cloud instance that data could move to (data-to-compute).
+
+    ``hardware`` is plain values (vCPUs, clock) resolved at the edge from instance-type
+    specs or the testbed; ``price_per_hour`` is the declared price (``None`` when only a
+    spot predictor can price it).
+    """
+
+    id: str
+    instance_type: str
+    hardware: HardwareSpec
+    region: str = "us-east-1"
+    market: str = "spot"
+    price_per_hour: float | None = None
+    startup_s: float = 60.0
+    bandwidth_mbps: float = 1000.0
+    latency_ms: float = 20.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,3 +72,5 @@ class Problem:
     exchange_usd_per_hour: float = 10.0
     budget_usd_per_round: float | None = None
     min_participants: int = 1
+    candidates: tuple[CandidateSpec, ...] = ()
+    policy: str = "epochs-first"

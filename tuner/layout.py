@@ -1,0 +1,273 @@
+"""The inner solver: one layout (where each site trains, how much work) to a balanced round.
+
+A *layout* says, per target (a cloud candidate or a fast endpoint), how many movable sites
+send their data there — the best-ranked ones for that target — and a work scale (work
+mode: sample-epochs relative to the uniform baseline).  :func:`evaluate` balances the
+round analytically for that layout and scores it on the three objectives: amortised
+makespan, dollars per round and learning progress, plus the constraints it breaks.
+
+Sites that share a host share its throughput (each runs ``load`` times slower).  A cloud
+instance is paid for the time it is held: start-up and the data transfer once, then the
+whole round (it waits for the slowest endpoint), every round.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from profiler.base import RuntimeProfile
+from tuner.cost import CostModel
+from tuner.policies import solve_deadline, solve_work
+from tuner.problem import CandidateSpec, EndpointSpec, Problem
+from tuner.progress import progress
+from tuner.transfer import egress_usd, link, transfer_seconds
+
+#: How many of the fastest endpoints are considered as hosts for other sites' data.
+ENDPOINT_TARGETS = 3
+
+
+@dataclass(frozen=True)
+class Target:
+    """A place data can move to; arrays run over the movable sites of the context."""
+
+    id: str
+    host: int
+    candidate: CandidateSpec | None
+    price_per_hour: float
+    overhead: NDArray
+    rate: NDArray
+    widen: NDArray
+    transfer_s: NDArray
+    one_off_s: NDArray
+    score: NDArray
+    order: NDArray
+
+
+@dataclass(frozen=True)
+class Context:
+    """Everything :func:`evaluate` needs, computed once per plan."""
+
+    problem: Problem
+    sites: tuple[EndpointSpec, ...]
+    s0: NDArray
+    held: NDArray
+    overhead: NDArray
+    rate: NDArray
+    widen: NDArray
+    base_p50: NDArray
+    price: NDArray
+    egress_usd: NDArray
+    movable: NDArray
+    targets: tuple[Target, ...]
+    deadline: float | None
+    cost_model: CostModel
+
+    @property
+    def baseline_work(self) -> float:
+        return float(np.sum(self.s0) * self.problem.round.epochs)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A balanced layout with its objectives and broken constraints."""
+
+    counts: tuple[int, ...]
+    scale: float
+    via: NDArray  # per site: index of the target it moved to, -1 for in place
+    samples: NDArray
+    epochs: NDArray
+    seconds: NDArray  # p50 per site
+    makespan_s: float
+    amortised_s: float
+    usd: float
+    progress: float
+    participants: int
+    violations: tuple[tuple[str, str], ...]
+
+    @property
+    def feasible(self) -> bool:
+        return not self.violations
+
+    def value(self, exchange_usd_per_hour: float) -> float:
+        """Dollars per round with the (amortised) round time priced at the exchange rate."""
+        return self.usd + self.amortised_s / 3600.0 * exchange_usd_per_hour
+
+
+def build_context(problem: Problem, profiles: Mapping[str, RuntimeProfile],
+                  cost_model: CostModel, deadline: float | None,
+                  notes: list[str]) -> Context:
+    """Precompute per-site costs at home and at every target (profiles queried once each)."""
+    r, R = problem.round, problem.rounds
+    sites = tuple(e for e in problem.endpoints if e.samples > 0)
+    s0 = np.array([min(r.samples, e.samples) for e in sites], dtype=np.int64)
+    held = np.array([e.samples for e in sites], dtype=np.int64)
+    spread = deadline is not None
+    o, k, w, base = _costs([profiles[e.id] for e in sites], s0, r.epochs, r.batch_size,
+                           spread)
+    movable = np.flatnonzero([e.movable for e in sites])
+    targets: list[Target] = []
+    if len(movable):
+        hosts: list[tuple[str, int, CandidateSpec | None, float, float, float]] = []
+        for j, c in enumerate(problem.candidates):
+            if cost_model.estimate(c, 1.0) is None:
+                notes.append(f"{c.id}: no price (declare price_per_hour or use the spot "
+                             f"predictor); not considered")
+                continue
+            hosts.append((c.id, len(sites) + j, c, 0.0, c.bandwidth_mbps, c.latency_ms))
+        for i in np.argsort(k, kind="stable")[:ENDPOINT_TARGETS]:
+            e = sites[i]
+            hosts.append((e.id, int(i), None, e.price_per_hour, e.bandwidth_mbps, e.latency_ms))
+        home_t = base[movable]
+        for tid, host, cand, price, bw, lat in hosts:
+            m = movable
+            to, tk, tw, tbase = _costs([profiles[tid]] * len(m), s0[m], r.epochs, r.batch_size,
+                                       spread)
+            bw_l, lat_l = link(np.array([sites[i].bandwidth_mbps for i in m]),
+                               np.array([sites[i].latency_ms for i in m]), bw, lat)
+            nbytes = np.array([sites[i].bytes for i in m], dtype=float)
+            tx = transfer_seconds(nbytes, bw_l, lat_l)
+            one_off = tx + (cand.startup_s if cand is not None else 0.0)
+            score = R * (home_t - tbase) - one_off
+            score = np.where(m == host, -np.inf, score)  # a site never "moves" home
+            order = np.argsort(-score, kind="stable")
+            order = order[np.isfinite(score[order])]
+            targets.append(Target(tid, host, cand, price, to, tk, tw, tx, one_off, score, order))
+    return Context(
+        problem=problem, sites=sites, s0=s0, held=held, overhead=o, rate=k, widen=w,
+        base_p50=base,
+        price=np.array([e.price_per_hour for e in sites]),
+        egress_usd=np.array([egress_usd(e.bytes, e.egress_usd_per_gb) for e in sites]),
+        movable=movable, targets=tuple(targets), deadline=deadline, cost_model=cost_model,
+    )
+
+
+#: The least time a sample-epoch may take in planning (1 ns).
+_MIN_SAMPLE_EPOCH_S = 1e-9
+
+
+def _costs(profs: list[RuntimeProfile], s0: NDArray, epochs: int, batch: int,
+           spread: bool) -> tuple[NDArray, NDArray, NDArray, NDArray]:
+    """Overhead, seconds per sample-epoch, p90/p50 ratio and the p50 at ``(s0, epochs)``.
+
+    One query per distinct profile and sample count.  ``epoch_cost`` is the median, so the
+    p50 follows from it; the p90/p50 ratio (``spread``, for deadlines) needs ``predict``.
+    """
+    cache: dict[tuple[int, int], tuple[float, float, float]] = {}
+    out = np.ones((len(profs), 3))
+    for i, (p, s) in enumerate(zip(profs, s0.tolist())):
+        key = (id(p), s)
+        if key not in cache:
+            over, epoch_s = p.epoch_cost(s, batch)
+            ratio = 1.0
+            if spread:
+                # The p90/p50 ratio grows where a profile extrapolates; a one-sample,
+                # one-epoch task is the extreme a deadline cut can reach.
+                ratio = max(q.p90 / q.p50 if q.p50 > 0 else 1.0
+                            for q in (p.predict(s, epochs, batch), p.predict(1, 1, batch)))
+            # A profile may claim a free epoch (a fit on too few, too noisy runs); a floor
+            # keeps every division and epoch count finite.
+            cache[key] = (max(over, 0.0), max(epoch_s / s, _MIN_SAMPLE_EPOCH_S), ratio)
+        out[i] = cache[key]
+    o, k, w = out[:, 0], out[:, 1], out[:, 2]
+    return o, k, w, o + k * s0 * epochs
+
+
+def decode(ctx: Context, counts: tuple[int, ...]) -> NDArray:
+    """Per site, the target it moves to (-1: in place): each target takes its best-ranked
+    movable sites that no earlier target took."""
+    via_m = np.full(len(ctx.movable), -1)
+    for t, (tg, c) in enumerate(zip(ctx.targets, counts)):
+        if c <= 0:
+            continue
+        free = tg.order[via_m[tg.order] < 0]
+        via_m[free[:c]] = t
+    via = np.full(len(ctx.sites), -1)
+    via[ctx.movable] = via_m
+    return via
+
+
+def hosts(ctx: Context, via: NDArray) -> NDArray:
+    """Per site, the index of the host it trains on (endpoints first, then candidates)."""
+    target_host = np.array([t.host for t in ctx.targets] + [0], dtype=np.int64)
+    return np.where(via < 0, np.arange(len(via)), target_host[via])
+
+
+def evaluate(ctx: Context, counts: tuple[int, ...], scale: float = 1.0) -> Outcome:
+    """Balance the round for one layout and score it."""
+    p, r = ctx.problem, ctx.problem.round
+    n, R = len(ctx.sites), p.rounds
+    via = decode(ctx, counts)
+    o, k, w = ctx.overhead.copy(), ctx.rate.copy(), ctx.widen.copy()
+    host = hosts(ctx, via)
+    pos = np.full(n, -1)
+    pos[ctx.movable] = np.arange(len(ctx.movable))
+    used: list[tuple[int, NDArray]] = []
+    for t, tg in enumerate(ctx.targets):
+        sel = np.flatnonzero(via == t)
+        if len(sel):
+            o[sel], k[sel], w[sel] = tg.overhead[pos[sel]], tg.rate[pos[sel]], tg.widen[pos[sel]]
+            used.append((t, sel))
+    if used:
+        load = np.bincount(host, minlength=n + len(p.candidates))
+        k = k * load[host]
+    if ctx.deadline is not None:
+        s, e = solve_deadline(p.policy, o * w, k * w, ctx.s0, ctx.held, ctx.deadline, r)
+    else:
+        s, e = solve_work(p.policy, o, k, ctx.s0, ctx.held, scale * ctx.baseline_work, r)
+    part = (e > 0) & (s > 0)
+    sec = o + k * s * e
+    makespan = float(np.max(sec[part])) if part.any() else math.inf
+    on_endpoint = host < n
+    usd = float(np.sum(np.where(part & on_endpoint, ctx.price[np.minimum(host, n - 1)] * sec,
+                                0.0))) / 3600.0
+    one_off = 0.0
+    delay = 0.0
+    for t, sel in used:
+        tg = ctx.targets[t]
+        once = float(np.max(tg.one_off_s[pos[sel]]))
+        one_off = max(one_off, once)
+        usd += float(np.sum(ctx.egress_usd[sel])) / R
+        if tg.candidate is not None and math.isfinite(makespan):
+            est = ctx.cost_model.estimate(tg.candidate, (R * makespan + once) / 3600.0)
+            assert est is not None  # unpriced candidates never become targets
+            usd += est.usd / R
+            # An interruption costs a new start-up and transfer and, on average, half a round.
+            delay += est.p_interrupt * (once + 0.5 * makespan)
+    amortised = makespan + (one_off + delay) / R
+    prog = progress(s * part, e * part, ctx.s0, ctx.held, r.epochs)
+    return Outcome(tuple(counts), scale, via, s, e, sec, makespan, amortised, usd, prog,
+                   int(part.sum()), _violations(ctx, int(part.sum()), usd, o, k, w))
+
+
+def _violations(ctx: Context, participants: int, usd: float, o: NDArray, k: NDArray,
+                w: NDArray) -> tuple[tuple[str, str], ...]:
+    p = ctx.problem
+    out = []
+    if participants < p.min_participants:
+        if ctx.deadline is not None:
+            fastest = float(np.min((o + k * p.round.min_epochs) * w))
+            out.append(("round.deadline_s",
+                        f"deadline {ctx.deadline:g} s leaves {participants} participant(s), "
+                        f"below min_participants={p.min_participants}; the quickest endpoint "
+                        f"needs {fastest:.3g} s (p90) for min_epochs"))
+        else:
+            out.append(("objective.min_participants",
+                        f"only {participants} endpoint(s) can take part, below "
+                        f"min_participants={p.min_participants}"))
+    budget = p.budget_usd_per_round
+    if budget is not None and usd > budget * (1 + 1e-9) + 1e-12:
+        out.append(("objective.budget_usd_per_round",
+                    f"budget ${budget:g} per round is below this plan's ${usd:.4g} "
+                    f"(paid compute: {_paid(ctx)})"))
+    return tuple(out)
+
+
+def _paid(ctx: Context) -> str:
+    paid = [e.id for e in ctx.sites if e.price_per_hour > 0]
+    paid += [t.id for t in ctx.targets if t.candidate is not None]
+    return ", ".join(paid[:4]) + (", ..." if len(paid) > 4 else "") if paid else "none"

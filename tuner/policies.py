@@ -1,0 +1,119 @@
+"""Balancing policies: which knob gives way on a slow endpoint (vectorised, pure).
+
+Every endpoint ``i`` finishes in ``overhead[i] + rate[i] * samples[i] * epochs[i]``
+seconds, where ``rate`` is seconds per sample-epoch.
+
+- ``epochs-first`` (default): keep samples, cut epochs on slow endpoints (never below
+  ``min_epochs``), give fast ones more; samples are cut only when even ``min_epochs``
+  does not fit a deadline.  Cutting epochs costs learning less than cutting samples.
+- ``samples-first``: keep the round's epochs, cut samples on slow endpoints; fast
+  endpoints may use more of their own data (up to what they hold).
+- ``both``: split the work an endpoint can do between samples and epochs in the round's
+  proportion (each scaled by the square root of the work fraction).
+
+Work mode returns at least ``target`` sample-epochs in the least makespan (or everything
+the bounds allow); deadline mode the most sample-epochs that finish by the deadline, with
+0 epochs for an endpoint that cannot fit even one sample.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numpy.typing import NDArray
+
+from tuner.balance import balance_work, epochs_within, fill_slack, fit_deadline
+from tuner.problem import RoundSpec
+
+Pair = tuple[NDArray, NDArray]
+
+
+def solve_work(policy: str, overhead: NDArray, rate: NDArray, s0: NDArray, held: NDArray,
+               target: float, r: RoundSpec) -> Pair:
+    """Samples and epochs doing at least ``target`` sample-epochs in the least makespan.
+
+    ``s0`` is each endpoint's requested samples, ``held`` what it holds.
+    """
+    max_e = float(r.max_epochs) if r.max_epochs is not None else math.inf
+    if policy == "epochs-first":
+        epoch_s = rate * s0
+        e = balance_work(overhead, epoch_s, s0.astype(float), target, r.min_epochs, max_e)
+        makespan = float(np.max(overhead + epoch_s * e))
+        return fill_slack(overhead, epoch_s, s0, e, makespan, max_e)
+    split = _SPLITS[policy]
+    lo = float(np.max(overhead + rate * r.min_epochs))
+    hi = float(np.max(overhead + rate * held * (max_e if math.isfinite(max_e) else
+                                                max(r.epochs, target / max(held.sum(), 1)))))
+    hi = max(hi, lo)
+    if _work(split(hi, overhead, rate, s0, held, r, max_e)) < target:
+        return split(hi, overhead, rate, s0, held, r, max_e)
+    for _ in range(100):
+        mid = 0.5 * (lo + hi)
+        if _work(split(mid, overhead, rate, s0, held, r, max_e)) >= target:
+            hi = mid
+        else:
+            lo = mid
+        if hi - lo <= 1e-6 * hi:  # a makespan within a millionth is as good
+            break
+    return split(hi, overhead, rate, s0, held, r, max_e)
+
+
+def solve_deadline(policy: str, overhead: NDArray, rate: NDArray, s0: NDArray, held: NDArray,
+                   deadline: float, r: RoundSpec) -> Pair:
+    """The most sample-epochs each endpoint finishes by ``deadline``; 0 epochs if none fit.
+
+    Pass p90-widened ``overhead`` and ``rate``: a deadline is a constraint, not a target.
+    """
+    max_e = float(r.max_epochs) if r.max_epochs is not None else math.inf
+    if policy != "epochs-first":
+        return _SPLITS[policy](deadline, overhead, rate, s0, held, r, max_e)
+    epoch_s = rate * s0
+    e = fit_deadline(overhead, epoch_s, deadline, r.min_epochs, max_e)
+    s = s0.copy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        fit = np.floor((deadline - overhead) / (rate * r.min_epochs) + 1e-9)
+    cut = (e == 0) & (fit >= 1)
+    s = np.where(cut, np.minimum(fit, s0), s).astype(np.int64)
+    e = np.where(cut, r.min_epochs, e).astype(np.int64)
+    return fill_slack(overhead, rate * s, s, e, deadline, max_e)
+
+
+def _work(pair: Pair) -> float:
+    return float(np.sum(pair[0] * pair[1]))
+
+
+def _samples_first(T: float, overhead: NDArray, rate: NDArray, s0: NDArray, held: NDArray,
+                   r: RoundSpec, max_e: float) -> Pair:
+    e = np.full(len(overhead), r.epochs, dtype=np.int64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s = np.floor((T - overhead) / (rate * e) + 1e-9)
+    s = np.clip(s, 0, held).astype(np.int64)
+    # Last resort before sitting out: fewer epochs on one sample or more.
+    short = s < 1
+    if np.any(short):
+        e_fit = epochs_within(T, overhead, rate, r.min_epochs, r.epochs)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            s_fit = np.floor((T - overhead) / (rate * e_fit) + 1e-9)
+        s = np.where(short, np.clip(s_fit, 0, held), s).astype(np.int64)
+        e = np.where(short, e_fit, e)
+    return s, np.where(s >= 1, e, 0).astype(np.int64)
+
+
+def _both(T: float, overhead: NDArray, rate: NDArray, s0: NDArray, held: NDArray,
+          r: RoundSpec, max_e: float) -> Pair:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        work = np.maximum((T - overhead) / rate, 0.0)
+        frac = np.sqrt(work / (s0 * r.epochs))
+    e = np.clip(np.floor(r.epochs * frac + 1e-9), r.min_epochs, max_e)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s = np.clip(np.floor(work / e + 1e-9), 0, held)
+    # Whatever samples cannot absorb (an endpoint holding little data) goes to epochs.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        e = np.where(s >= held, np.clip(np.floor(work / np.maximum(s, 1) + 1e-9),
+                                        r.min_epochs, max_e), e)
+    s = s.astype(np.int64)
+    return s, np.where(s >= 1, e, 0).astype(np.int64)
+
+
+_SPLITS = {"samples-first": _samples_first, "both": _both}
