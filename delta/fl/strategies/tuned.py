@@ -4,7 +4,7 @@ Each round refits the profiles from every observation so far (the closed loop) a
 the planner for samples and epochs.  The round deadline is the plan's slowest p90 plus a
 margin once every endpoint's profile rests on its own runs; before that, the testbed's
 deadline (if any) applies.  An optional calibration round first measures every endpoint
-with ``min_epochs``, a short round that still trains.
+with ``min_epochs``, a short round that still trains.  Tasks train where the data is.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ class Tuned(Strategy):
                 notes=(f"calibration: {r.min_epochs} epoch(s) everywhere to measure endpoints "
                        "without observations",),
             )
-        plan = plan_testbed(testbed, observations)
+        plan = plan_testbed(_where_the_data_is(testbed), observations)
         tasks = tuple(EndpointTask(a.endpoint, a.samples, a.epochs, a.batch_size,
                                    a.predicted_seconds.p90) for a in plan.assignments)
         deadline = r.deadline_s
@@ -58,3 +58,16 @@ class Tuned(Strategy):
             learned = (1.0 + self.margin) * max(t.predicted_p90_s or 0.0 for t in tasks)
             deadline = learned if deadline is None else min(deadline, learned)
         return RoundPlan(tasks=tasks, deadline_s=deadline, notes=plan.notes)
+
+
+def _where_the_data_is(testbed: Testbed) -> Testbed:
+    """The testbed with every data set pinned and no cloud candidates.
+
+    A round trains where the data is: moving data (to a cloud instance or another
+    endpoint) is ``delta plan``'s advice, not something a run carries out.
+    """
+    if not testbed.cloud and not any(e.data.movable for e in testbed.endpoints):
+        return testbed
+    endpoints = [e.model_copy(update={"data": e.data.model_copy(update={"movable": False})})
+                 for e in testbed.endpoints]
+    return testbed.model_copy(update={"endpoints": endpoints, "cloud": []})
