@@ -153,3 +153,9 @@ def test_help_and_plan_stay_light():
             "print('HEAVY', heavy)")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert "HEAVY []" in r.stdout, r.stdout + r.stderr
+
+
+def test_deadline_mode_bounds_epochs_without_max_epochs():
+    # A generous deadline must not hand a fast endpoint millions of epochs.
+    plan = plan_testbed(make_testbed(), observations(), deadline_s=10_000.0)
+    assert max(a.epochs for a in plan.assignments) == 5 * 10

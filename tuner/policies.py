@@ -29,6 +29,10 @@ from tuner.problem import RoundSpec
 Pair = tuple[NDArray, NDArray]
 
 
+#: Default epoch bound in deadline mode, as a multiple of the round's epochs.
+DEADLINE_EPOCHS_FACTOR = 5
+
+
 def solve_work(policy: str, overhead: NDArray, rate: NDArray, s0: NDArray, held: NDArray,
                target: float, r: RoundSpec) -> Pair:
     """Samples and epochs doing at least ``target`` sample-epochs in the least makespan.
@@ -64,8 +68,12 @@ def solve_deadline(policy: str, overhead: NDArray, rate: NDArray, s0: NDArray, h
     """The most sample-epochs each endpoint finishes by ``deadline``; 0 epochs if none fit.
 
     Pass p90-widened ``overhead`` and ``rate``: a deadline is a constraint, not a target.
+    Without ``round.max_epochs`` an endpoint trains at most
+    :data:`DEADLINE_EPOCHS_FACTOR` x ``round.epochs``: slack on a fast endpoint is not
+    worth unbounded epochs (diminishing returns), and the numbers stay finite.
     """
-    max_e = float(r.max_epochs) if r.max_epochs is not None else math.inf
+    max_e = float(r.max_epochs if r.max_epochs is not None
+                  else DEADLINE_EPOCHS_FACTOR * r.epochs)
     if policy != "epochs-first":
         return _SPLITS[policy](deadline, overhead, rate, s0, held, r, max_e)
     epoch_s = rate * s0

@@ -17,11 +17,6 @@ from delta.observations import Observation
 from delta.planning import plan_testbed
 
 
-#: Without ``round.max_epochs``, no endpoint trains more than this many times the
-#: round's epochs.
-MAX_EPOCHS_FACTOR = 5
-
-
 class Tuned(Strategy):
     """DELTA's own strategy.
 
@@ -66,16 +61,11 @@ class Tuned(Strategy):
 
 
 def _where_the_data_is(testbed: Testbed) -> Testbed:
-    """The testbed as a run carries it out: data pinned, no cloud, bounded epochs.
+    """The testbed as a run carries it out: data pinned, no cloud.
 
     A round trains where the data is: moving data (to a cloud instance or another
-    endpoint) is ``delta plan``'s advice, not something a run carries out.  Without a
-    ``round.max_epochs`` a deadline plan would fill a fast endpoint's slack with
-    arbitrarily many epochs; a run caps them at ``MAX_EPOCHS_FACTOR x round.epochs``.
+    endpoint) is ``delta plan``'s advice, not something a run carries out.
     """
     endpoints = [e.model_copy(update={"data": e.data.model_copy(update={"movable": False})})
                  for e in testbed.endpoints]
-    r = testbed.round
-    cap = r.max_epochs if r.max_epochs is not None else MAX_EPOCHS_FACTOR * r.epochs
-    return testbed.model_copy(update={"endpoints": endpoints, "cloud": [],
-                                      "round": r.model_copy(update={"max_epochs": cap})})
+    return testbed.model_copy(update={"endpoints": endpoints, "cloud": []})
