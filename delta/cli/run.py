@@ -47,6 +47,11 @@ def run_command(
                           "runs/<testbed>-<strategy>-seed<S> next to the store).",
                           show_default=False)] = None,
     resume: Annotated[bool, typer.Option(help="Continue from the checkpoint.")] = False,
+    server: Annotated[str | None, typer.Option(
+        "--server", help="delta strategy: plan on a shared DELTA service at HOST:PORT "
+        "(delta serve) and report every task to it.", show_default=False)] = None,
+    token_file: Annotated[Path | None, typer.Option(
+        "--token-file", help="Bearer token for --server.", show_default=False)] = None,
     db: DbOption = None,
 ) -> None:
     """Run FL rounds of TESTBED on its endpoints and learn from every task.
@@ -67,6 +72,7 @@ def run_command(
         raise ConfigError(f"must be at least 1, got {rounds}", field="--rounds")
     if strategy not in STRATEGIES:
         make_strategy(strategy)  # raises the one-line error before the testbed is read
+    planner = _service_planner(server, token_file, strategy) if server else None
     tb = load_testbed(testbed)
     ckpt = checkpoint or default_checkpoint_dir(tb, strategy, seed)
     progress = _Progress(Console(stderr=True))
@@ -75,7 +81,7 @@ def run_command(
         weighting=weighting, mu=mu, alpha=non_iid, calibrate=calibrate, margin=margin,
         workers=workers, learning_rate=learning_rate, builder=model, db=db,
         checkpoint_dir=ckpt, resume=resume, base_dir=str(testbed.resolve().parent),
-        on_event=progress.event,
+        on_event=progress.event, planner=planner,
     )
     result = next(run)  # validates every option and builds the model before any progress
     with progress:
@@ -153,3 +159,23 @@ def render_record(record: dict[str, Any], console: Console) -> None:
     acc = record["final_accuracy"]
     console.print(f"final accuracy {'-' if acc is None else f'{acc:.3f}'}, "
                   f"elapsed {record['elapsed_s']:.4g} s, ${record['usd']:.4f}")
+
+
+def _service_planner(server: str, token_file: Path | None, strategy: str):
+    """A planner on ``server``; one-line errors for a bad token file or strategy."""
+    from delta.errors import ConfigError
+
+    if strategy != "delta":
+        raise ConfigError(f"planning on a server needs --strategy delta, not {strategy!r}",
+                          field="--server")
+    token = None
+    if token_file is not None:
+        try:
+            token = token_file.read_text().strip()
+        except OSError as exc:
+            raise ConfigError(f"cannot read: {exc.strerror or exc}", source=str(token_file),
+                              field="--token-file") from None
+    from delta.client import DeltaClient
+    from delta.fl.strategies.service_planner import ServicePlanner
+
+    return ServicePlanner(DeltaClient(server, token=token))

@@ -77,13 +77,15 @@ def iter_testbed(
     builder_kwargs: Mapping[str, Any] | None = None, db: str | Path | None = None,
     checkpoint_dir: Path | None = None, resume: bool = False, base_dir: str | None = None,
     executors: Mapping[str, Executor] | None = None, engine: Any = None,
-    on_event: Event | None = None,
+    on_event: Event | None = None, planner: Any = None,
 ) -> Iterator[RunResult]:
     """Run FL rounds of ``tb``, yielding the run after each round (see
     :func:`delta.fl.rounds.iter_rounds`).
 
     ``executors`` replaces endpoints' executors by id; ``engine`` (an
-    :class:`~delta.fl.executors.engine.EngineExecutor`) is reused instead of starting one.
+    :class:`~delta.fl.executors.engine.EngineExecutor`) is reused instead of starting one;
+    ``planner`` makes the ``delta`` strategy plan elsewhere (e.g. a
+    :class:`~delta.fl.strategies.service_planner.ServicePlanner`).
 
     Raises
     ------
@@ -111,7 +113,7 @@ def iter_testbed(
     builder = resolve_builder_name(tb, builder)
     from delta.fl.strategies import make_strategy
 
-    strat = make_strategy(strategy, calibrate=calibrate, margin=margin)
+    strat = make_strategy(strategy, calibrate=calibrate, margin=margin, planner=planner)
 
     from delta.fl.aggregation import make_aggregator
     from delta.fl.data import endpoint_specs

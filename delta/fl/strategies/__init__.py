@@ -13,14 +13,19 @@ STRATEGIES = ("uniform", "proportional", "delta")
 __all__ = ["STRATEGIES", "make_strategy"]
 
 
-def make_strategy(name: str, *, calibrate: bool = False, margin: float = 0.5):
+def make_strategy(name: str, *, calibrate: bool = False, margin: float = 0.5,
+                  planner=None):
     """A :class:`~delta.fl.strategies.base.Strategy` by name.
 
     Raises
     ------
     ConfigError
-        An unknown name.
+        An unknown name, or a ``planner`` (a shared service) for a strategy other than
+        ``delta``.
     """
+    if planner is not None and name != "delta":
+        raise ConfigError(f"planning on a server needs --strategy delta, not {name!r}",
+                          field="--server")
     if name == "uniform":
         from delta.fl.strategies.uniform import Uniform
 
@@ -32,6 +37,8 @@ def make_strategy(name: str, *, calibrate: bool = False, margin: float = 0.5):
     if name == "delta":
         from delta.fl.strategies.tuned import Tuned
 
-        return Tuned(margin=margin, calibrate=calibrate)
+        if planner is None:
+            return Tuned(margin=margin, calibrate=calibrate)
+        return Tuned(margin=margin, calibrate=calibrate, planner=planner)
     raise ConfigError(f"unknown strategy {name!r} (use {', '.join(STRATEGIES)})",
                       field="--strategy")

@@ -9,12 +9,22 @@ with ``min_epochs``, a short round that still trains.  Tasks train where the dat
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from delta.config import Testbed
 from delta.fl.strategies.base import EndpointTask, RoundPlan, Strategy, local_samples
 from delta.observations import Observation
 from delta.planning import plan_testbed
+
+
+#: Plans one round: (testbed, observations) -> the plan JSON (``docs/contracts.md``).
+Planner = Callable[[Testbed, Sequence[Observation]], dict[str, Any]]
+
+
+def local_planner(testbed: Testbed, observations: Sequence[Observation]) -> dict[str, Any]:
+    """Plan in this process (the default)."""
+    return plan_testbed(testbed, observations).to_dict()
 
 
 class Tuned(Strategy):
@@ -27,15 +37,20 @@ class Tuned(Strategy):
     calibrate:
         Run a calibration round (``min_epochs`` everywhere) while some endpoint has no
         observations.
+    planner:
+        Who plans: :func:`local_planner`, or a shared DELTA service
+        (:class:`delta.fl.strategies.service_planner.ServicePlanner`).
     """
 
     name = "delta"
 
-    def __init__(self, *, margin: float = 0.5, calibrate: bool = False):
+    def __init__(self, *, margin: float = 0.5, calibrate: bool = False,
+                 planner: Planner = local_planner):
         if margin < 0:
             raise ValueError(f"margin must be non-negative, got {margin}")
         self.margin = margin
         self.calibrate = calibrate
+        self.planner = planner
 
     def plan(self, testbed: Testbed, observations: Sequence[Observation],
              round_index: int) -> RoundPlan:
@@ -50,14 +65,14 @@ class Tuned(Strategy):
                 notes=(f"calibration: {r.min_epochs} epoch(s) everywhere to measure endpoints "
                        "without observations",),
             )
-        plan = plan_testbed(_where_the_data_is(testbed), observations)
-        tasks = tuple(EndpointTask(a.endpoint, a.samples, a.epochs, a.batch_size,
-                                   a.predicted_seconds.p90) for a in plan.assignments)
+        plan = self.planner(_where_the_data_is(testbed), observations)
+        tasks = tuple(EndpointTask(a["endpoint"], a["samples"], a["epochs"], a["batch_size"],
+                                   a["predicted_seconds"]["p90"]) for a in plan["assignments"])
         deadline = r.deadline_s
-        if all(a.profile == "observations" for a in plan.assignments):
+        if all(a["profile"] == "observations" for a in plan["assignments"]):
             learned = (1.0 + self.margin) * max(t.predicted_p90_s or 0.0 for t in tasks)
             deadline = learned if deadline is None else min(deadline, learned)
-        return RoundPlan(tasks=tasks, deadline_s=deadline, notes=plan.notes)
+        return RoundPlan(tasks=tasks, deadline_s=deadline, notes=tuple(plan["notes"]))
 
 
 def _where_the_data_is(testbed: Testbed) -> Testbed:
