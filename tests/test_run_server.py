@@ -11,25 +11,21 @@ from tests.service_fixtures import serving
 from tests.test_fl_strategies import _observations, _testbed
 
 
-def test_delta_strategy_plans_on_the_service_and_reports_new_tasks(tmp_path):
+def test_delta_strategy_plans_on_the_service_and_reports_its_rounds(tmp_path):
     db = tmp_path / "server.sqlite3"
     tb = _testbed()
     history = _observations(slow=0.01, fast=0.001)
     with serving(db) as srv, DeltaClient(f"127.0.0.1:{srv.port}") as client:
         remote = make_strategy("delta", planner=ServicePlanner(client))
-        local = make_strategy("delta")
-        # First round: the local store's history stays local; the server knows nothing.
+        # The local store's history stays local: the server plans from what it was told.
         first = remote.plan(tb, history, 1)
         assert first.deadline_s is None
-        with Store(db) as s:
-            assert s.count() == 0
-        # The run's own tasks are reported, and the server plans from them.
-        remote.plan(tb, history, 2)  # nothing new yet
         ran = _observations(slow=0.02, fast=0.001)
-        second = remote.plan(tb, [*history, *ran], 3)
+        remote.round_finished(ran)
         with Store(db) as s:
             assert s.count() == len(ran)
-        expected = local.plan(tb, ran, 3)
+        second = remote.plan(tb, [*history, *ran], 2)
+        expected = make_strategy("delta").plan(tb, ran, 2)
         assert [(t.endpoint, t.samples, t.epochs) for t in second.tasks] == \
                [(t.endpoint, t.samples, t.epochs) for t in expected.tasks]
 

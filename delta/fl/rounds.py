@@ -238,6 +238,7 @@ def iter_rounds(tb: Testbed, settings: RunSettings, executors: Mapping[str, Exec
         record["rounds"].append(entry)
         if store is not None:
             store.add(rnd.observations)
+        settings.strategy.round_finished(rnd.observations)
         if checkpoint_dir is not None:
             checkpoint.save(checkpoint_dir, record, weights)
         emit("round_done", entry)

@@ -43,6 +43,9 @@ class Strategy:
              round_index: int) -> RoundPlan:
         raise NotImplementedError
 
+    def round_finished(self, observations: Sequence[Observation]) -> None:
+        """Hook: the round's tasks, once stored. Does nothing by default."""
+
 
 def local_samples(testbed: Testbed) -> dict[str, int]:
     """``round.samples`` capped by what each endpoint holds (endpoints without data omitted)."""

@@ -13,22 +13,18 @@ from delta.observations import Observation
 
 
 class ServicePlanner:
-    """Reports this run's finished tasks to a DELTA service, then asks it for the plan.
+    """Asks a DELTA service for each round's plan and reports the run's tasks to it.
 
-    The service plans from everything reported to it (by this run and by other
-    controllers); observations already in the local store before the run started are
-    this machine's history, not this run's, and are not sent.
+    The service plans from everything reported to it, by this run and by other
+    controllers; this machine's local history is not sent.
     """
 
     def __init__(self, client: DeltaClient):
         self.client = client
-        self._sent: int | None = None
 
     def __call__(self, testbed: Testbed, observations: Sequence[Observation]) -> dict[str, Any]:
-        if self._sent is None:
-            self._sent = len(observations)
-        new = list(observations[self._sent:])
-        if new:
-            self.client.report(new)
-        self._sent = len(observations)
         return self.client.plan(yaml.safe_dump(testbed.model_dump(mode="json")))
+
+    def report(self, observations: Sequence[Observation]) -> int:
+        """Store a finished round's tasks on the service (committed when this returns)."""
+        return self.client.report(observations)

@@ -74,6 +74,11 @@ class Tuned(Strategy):
             deadline = learned if deadline is None else min(deadline, learned)
         return RoundPlan(tasks=tasks, deadline_s=deadline, notes=tuple(plan["notes"]))
 
+    def round_finished(self, observations: Sequence[Observation]) -> None:
+        report = getattr(self.planner, "report", None)
+        if report is not None and observations:
+            report(observations)
+
 
 def _where_the_data_is(testbed: Testbed) -> Testbed:
     """The testbed as a run carries it out: data pinned, no cloud.
