@@ -4,7 +4,7 @@ SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 RUN := $(UV) run --frozen
 
-.PHONY: install demo test test-fast bench proto lint clean
+.PHONY: install demo test test-fast proto clean
 
 install: .venv/.synced
 
