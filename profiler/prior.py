@@ -159,15 +159,20 @@ def coefficient_prior(coefs: NDArray, log_scales: NDArray, log_scale: float, spr
 
 def shape_prior(shape: NDArray, shape_var: NDArray | float, m: int, log_scale: float,
                 spread: float, floor_sd: NDArray, scaled: NDArray) -> tuple[NDArray, NDArray]:
-    """:func:`coefficient_prior` from the mean and unbiased variance of ``m`` shapes."""
+    """:func:`coefficient_prior` from the mean and unbiased variance of ``m`` shapes.
+
+    ``log_scale`` may be an array of ``k`` speeds: then ``(k, d)`` means and ``(k, d, d)``
+    covariances, one per speed.
+    """
     scaled = np.asarray(scaled, dtype=bool)
-    s = float(np.exp(log_scale))
+    s = np.exp(np.asarray(log_scale, dtype=float))[..., None]
     # A few endpoints understate how much shapes differ: unbiased variance plus a doubt
     # that fades as more endpoints agree.
     disagreement = shape_var + (SHAPE_SPREAD * shape) ** 2 / m
     factor = np.where(scaled, s, 1.0)
     mean = factor * shape
     common = np.where(scaled, spread * mean, 0.0)
-    cov = (np.outer(common, common) + np.diag(factor**2 * disagreement)
-           + np.diag(np.asarray(floor_sd, dtype=float) ** 2))
-    return mean, cov
+    eye = np.eye(len(scaled))
+    cov = (common[..., :, None] * common[..., None, :] + eye * (factor**2 * disagreement)[..., None, :]
+           + eye * (np.asarray(floor_sd, dtype=float) ** 2))
+    return mean.reshape(np.shape(log_scale) + (-1,)), cov.reshape(np.shape(log_scale) + eye.shape)

@@ -19,7 +19,7 @@ from numpy.typing import ArrayLike, NDArray
 from profiler.base import Quantiles
 from profiler.composite import FEATURES, VARIABLES, CompositeModel, active_variables
 from profiler.hardware import HardwareSpec
-from profiler.law import law_quantiles, shrunk_noise, weak_prior_sd
+from profiler.law import law_quantiles, prior_posteriors, shrunk_noise, weak_prior_sd
 from profiler.fleet import Fleet, FleetView
 from profiler.prior import hardware_features, own_log_scale, shape_prior
 
@@ -151,30 +151,31 @@ def fit_profiles(observations: Iterable, hardware: Mapping[str, HardwareSpec],
                                 pooled_overhead=False)
     profiles: dict[str, Profile] = {}
     # Endpoints with no runs and the same hardware get the same prior model (fleets of
-    # thousands of identical devices refit in milliseconds).
-    unobserved: dict[HardwareSpec, CompositeModel] = {}
+    # thousands of identical devices refit in milliseconds); distinct hardware without
+    # runs is modelled in one batch below.
+    unobserved: dict[HardwareSpec, list[str]] = defaultdict(list)
     for ep, hw in hardware.items():
-        X, y = data.get(ep, (np.zeros((0, len(FEATURES))), np.zeros(0)))
-        if not len(y) and hw in unobserved:
-            profiles[ep] = Profile(ep, "hardware prior", 0, unobserved[hw], defaults)
+        if ep not in data:
+            unobserved[hw].append(ep)
             continue
-        ep_defaults = ({k: float(np.median(X[:, FEATURES.index(k)])) for k in defaults}
-                       if len(X) else defaults)
-        pool = fleet if fleet is not None and (fleet.m > 1 or ep not in alone) else reference
+        X, y = data[ep]
+        ep_defaults = {k: float(np.median(X[:, FEATURES.index(k)])) for k in defaults}
+        pool = fleet if fleet is not None and fleet.m > 1 else reference
         view = pool.view(ep)
         mean, cov = pool.prior(view, features[ep], X, y)
         # Run noise: the endpoint's own residuals from the fit without the fleet prior (a
         # prior the data disagree with must not inflate it), shrunk to the fleet's noise.
-        noise = view.noise
-        if len(y):
-            noise = shrunk_noise(alone[ep].residual_spread_, alone[ep].dof_, noise)
+        noise = shrunk_noise(alone[ep].residual_spread_, alone[ep].dof_, view.noise)
         model = CompositeModel(variables=variables, prior_mean=mean, prior_cov=cov,
                                noise_prior=noise, noise_fixed=True).fit(X, y)
-        if not len(y):
-            unobserved[hw] = model
-        source = "observations" if len(y) else "hardware prior"
-        profiles[ep] = Profile(ep, source, len(y), model, ep_defaults)
-    return profiles
+        profiles[ep] = Profile(ep, "observations", len(y), model, ep_defaults)
+    if unobserved:
+        pool = fleet if fleet is not None else reference
+        models = pool.prior_models([features[eps[0]] for eps in unobserved.values()])
+        for eps, model in zip(unobserved.values(), models):
+            for ep in eps:
+                profiles[ep] = Profile(ep, "hardware prior", 0, model, defaults)
+    return {ep: profiles[ep] for ep in hardware}
 
 
 class _FleetPrior:
@@ -224,14 +225,38 @@ class _FleetPrior:
             log_scale = (log_scale * spread**-2 + own * own_sd**-2) / prec
             spread = float(prec**-0.5)
         typical = float(np.median(y)) if len(y) else float(np.exp(view.mean_log_scale))
-        # Overhead terms are pooled from the others; only work terms need a floor.
-        floor = np.where(scaled, FLOOR_FRACTION * weak_prior_sd(self.ref_basis,
-                                                                np.array([typical])), 0.0)
-        mean, cov = shape_prior(shape, view.shape_var, view.m, log_scale, spread, floor,
-                                scaled)
+        mean, cov = shape_prior(shape, view.shape_var, view.m, log_scale, spread,
+                                self._floor(typical), scaled)
         # Power prior: the others' shape counts less as the endpoint's own runs
         # accumulate, half as much once it has as many runs as the law has terms.
         return mean, cov * (1.0 + len(y) / len(mean))
+
+
+    def _floor(self, typical: float) -> NDArray:
+        """Least prior spread per coefficient for an endpoint whose runs take ``typical``."""
+        # Overhead terms are pooled from the others; only work terms need a floor.
+        return np.where(self.scaled, FLOOR_FRACTION * weak_prior_sd(self.ref_basis,
+                                                                    np.array([typical])), 0.0)
+
+    def prior_models(self, features: list[NDArray]) -> list[CompositeModel]:
+        """Fitted models of endpoints without runs, one per row of hardware ``features``.
+
+        With no runs the posterior is the prior, which depends on the hardware only
+        through the predicted speed: the priors are built and inverted as one stack.
+        """
+        view = self.fleet.view()
+        means, covs = shape_prior(view.shape, view.shape_var, view.m,
+                                  view.log_scale(np.array(features)),
+                                  max(view.spread, self.min_spread),
+                                  self._floor(float(np.exp(view.mean_log_scale))), self.scaled)
+        X, y = np.zeros((0, len(FEATURES))), np.zeros(0)
+        coefs, posts, exact = prior_posteriors(means, covs)
+        out = []
+        for mean, cov, coef, post, ok in zip(means, covs, coefs, posts, exact):
+            model = CompositeModel(variables=self.model.variables, prior_mean=mean,
+                                   prior_cov=cov, noise_prior=view.noise, noise_fixed=True)
+            out.append(model.fit_prior_only(coef, post) if ok else model.fit(X, y))
+        return out
 
 
 def _work_mask(model: CompositeModel) -> NDArray:
