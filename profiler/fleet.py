@@ -83,7 +83,7 @@ class Fleet:
             # alike.  Deviations from the whole fleet's mean keep this numerically tame.
             i, f = leave_out, m / (m - 1)
             ds, dh, dt = self._shape_dev[i], self._h_dev[i], self._t_dev[i]
-            shape = shape - ds / (m - 1)
+            shape = np.maximum(shape - ds / (m - 1), 0.0)  # shapes are non-negative
             shape_ss = np.maximum(shape_ss - f * ds**2, 0.0)
             h_mean, t_mean = h_mean - dh / (m - 1), t_mean - dt / (m - 1)
             gram = gram - f * np.outer(dh, dh)
