@@ -58,9 +58,9 @@ class Fleet:
         self.m = len(log_scales)
         self.alpha = alpha
         self.log_scales = np.asarray(log_scales, dtype=float)
-        self._shapes = coefs * np.where(scaled, np.exp(-self.log_scales)[:, None], 1.0)
-        self._shape_mean = self._shapes.mean(axis=0)
-        self._shape_dev = self._shapes - self._shape_mean
+        shapes = coefs * np.where(scaled, np.exp(-self.log_scales)[:, None], 1.0)
+        self._shape_mean = shapes.mean(axis=0)
+        self._shape_dev = shapes - self._shape_mean
         self._shape_ss = (self._shape_dev**2).sum(axis=0)
         self._h_mean = features.mean(axis=0)
         self._h_dev = features - self._h_mean
@@ -75,7 +75,8 @@ class Fleet:
     def view(self, leave_out: int | None = None) -> FleetView:
         """The whole fleet, or (``leave_out``: a row index) all but one endpoint."""
         m = self.m
-        shape, shape_ss, h_mean, t_mean = self._shape_mean, self._shape_ss, self._h_mean, self._t_mean
+        shape, shape_ss = self._shape_mean, self._shape_ss
+        h_mean, t_mean = self._h_mean, self._t_mean
         gram, cross, t_ss = self._gram, self._cross, self._t_ss
         if leave_out is not None:
             # Removing x from m values with mean mu and centred sum of squares S leaves

@@ -128,18 +128,19 @@ def own_log_scale(once: NDArray, unit_work: NDArray, y: NDArray,
     return ls, float(np.sqrt(var / n))
 
 
-def coefficient_prior(coefs: NDArray, log_scales: NDArray, log_scale: float, spread: float,
-                      floor_sd: NDArray, scaled: NDArray) -> tuple[NDArray, NDArray]:
+def shape_prior(shape: NDArray, shape_var: NDArray | float, m: int,
+                log_scale: float | NDArray, spread: float, floor_sd: NDArray,
+                scaled: NDArray) -> tuple[NDArray, NDArray]:
     """Prior ``(mean, cov)`` of a composite model's coefficients for a new endpoint.
 
     Parameters
     ----------
-    coefs:
-        ``(m, d)`` fitted coefficients of the other endpoints.
-    log_scales:
-        Their log characteristic runtimes.
+    shape, shape_var, m:
+        Mean and unbiased variance (0 for one) of the other ``m`` endpoints' shapes: their
+        fitted coefficients with the work terms divided by their characteristic runtime.
     log_scale, spread:
-        The new endpoint's predicted log characteristic runtime and its uncertainty.
+        The new endpoint's predicted log characteristic runtime and its uncertainty.  An
+        array of ``k`` log runtimes gives ``(k, d)`` means and ``(k, d, d)`` covariances.
     floor_sd:
         Minimum prior spread per coefficient (so a term no other endpoint needed can still
         be learned).
@@ -151,19 +152,6 @@ def coefficient_prior(coefs: NDArray, log_scales: NDArray, log_scale: float, spr
     mean of the others'; one common speed factor with spread ``spread`` scales it, plus
     the endpoints' disagreement about the shape.
     """
-    shapes = coefs * np.where(np.asarray(scaled, dtype=bool), np.exp(-log_scales)[:, None], 1.0)
-    m = len(shapes)
-    return shape_prior(shapes.mean(axis=0), shapes.var(axis=0, ddof=1) if m > 1 else 0.0, m,
-                       log_scale, spread, floor_sd, scaled)
-
-
-def shape_prior(shape: NDArray, shape_var: NDArray | float, m: int, log_scale: float,
-                spread: float, floor_sd: NDArray, scaled: NDArray) -> tuple[NDArray, NDArray]:
-    """:func:`coefficient_prior` from the mean and unbiased variance of ``m`` shapes.
-
-    ``log_scale`` may be an array of ``k`` speeds: then ``(k, d)`` means and ``(k, d, d)``
-    covariances, one per speed.
-    """
     scaled = np.asarray(scaled, dtype=bool)
     s = np.exp(np.asarray(log_scale, dtype=float))[..., None]
     # A few endpoints understate how much shapes differ: unbiased variance plus a doubt
@@ -173,6 +161,7 @@ def shape_prior(shape: NDArray, shape_var: NDArray | float, m: int, log_scale: f
     mean = factor * shape
     common = np.where(scaled, spread * mean, 0.0)
     eye = np.eye(len(scaled))
-    cov = (common[..., :, None] * common[..., None, :] + eye * (factor**2 * disagreement)[..., None, :]
+    cov = (common[..., :, None] * common[..., None, :]
+           + eye * (factor**2 * disagreement)[..., None, :]
            + eye * (np.asarray(floor_sd, dtype=float) ** 2))
     return mean.reshape(np.shape(log_scale) + (-1,)), cov.reshape(np.shape(log_scale) + eye.shape)

@@ -18,9 +18,9 @@ from numpy.typing import ArrayLike, NDArray
 
 from profiler.base import Quantiles
 from profiler.composite import FEATURES, VARIABLES, CompositeModel, active_variables
+from profiler.fleet import Fleet, FleetView
 from profiler.hardware import HardwareSpec
 from profiler.law import law_quantiles, prior_posteriors, shrunk_noise, weak_prior_sd
-from profiler.fleet import Fleet, FleetView
 from profiler.prior import hardware_features, own_log_scale, shape_prior
 
 #: The reference law: a small Keras MLP on one unit of capacity (1 GHz, 1 core), measured
@@ -230,7 +230,6 @@ class _FleetPrior:
         # Power prior: the others' shape counts less as the endpoint's own runs
         # accumulate, half as much once it has as many runs as the law has terms.
         return mean, cov * (1.0 + len(y) / len(mean))
-
 
     def _floor(self, typical: float) -> NDArray:
         """Least prior spread per coefficient for an endpoint whose runs take ``typical``."""
