@@ -4,7 +4,8 @@
 composite model is fitted with a prior learned from the *other* endpoints (their law's
 shape, scaled by the speed their hardware predicts), so an endpoint with no runs is
 planned from its hardware and its own runs take over smoothly as they arrive.  Everything
-is small linear algebra: a refit of a hundred endpoints takes well under a second.
+is small linear algebra and a refit is linear in the fleet (:mod:`profiler.fleet`): the
+others' summary is built once and each endpoint leaves itself out by a downdate.
 """
 
 from __future__ import annotations
