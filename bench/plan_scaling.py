@@ -63,7 +63,8 @@ def in_process(n: int, movable: bool, repeats: int) -> float:
     return median_seconds(lambda: make_plan(p, profiles), repeats)
 
 
-def cli(n: int, cloud: bool, repeats: int) -> float:
+def cli_inputs(d: Path, n: int, cloud: bool) -> None:
+    """Write the testbed ``tb.yaml`` and ``obs.csv`` (five runs per endpoint) into ``d``."""
     rng = np.random.default_rng(1)
     tb = {"name": f"cli-{n}", "rounds": 50, "round": {"samples": 1000, "epochs": 10},
           "endpoints": [{"id": f"e{i}", "hardware": {"cores": int(rng.integers(1, 17)),
@@ -78,9 +79,13 @@ def cli(n: int, cloud: bool, repeats: int) -> float:
         o, k = rng.uniform(0.2, 2), 10 ** rng.uniform(-5, -2)
         rows += [f"e{i},{s},{e},{o + k * s * e * rng.lognormal(0, 0.03):.6f}"
                  for s, e in [(1000, 1), (500, 4), (1000, 3), (200, 10), (800, 2)]]
+    (d / "tb.yaml").write_text(yaml.safe_dump(tb))
+    (d / "obs.csv").write_text("\n".join(rows) + "\n")
+
+
+def cli(n: int, cloud: bool, repeats: int) -> float:
     with tempfile.TemporaryDirectory() as d:
-        (Path(d) / "tb.yaml").write_text(yaml.safe_dump(tb))
-        (Path(d) / "obs.csv").write_text("\n".join(rows) + "\n")
+        cli_inputs(Path(d), n, cloud)
         cmd = [str(Path(sys.executable).parent / "delta"), "plan", f"{d}/tb.yaml",
                "-o", f"{d}/obs.csv", "--no-store", "-f", "json"]
 

@@ -4,7 +4,8 @@
 composite model is fitted with a prior learned from the *other* endpoints (their law's
 shape, scaled by the speed their hardware predicts), so an endpoint with no runs is
 planned from its hardware and its own runs take over smoothly as they arrive.  Everything
-is small linear algebra: a refit of a hundred endpoints takes well under a second.
+is small linear algebra and a refit is linear in the fleet (:mod:`profiler.fleet`): the
+others' summary is built once and each endpoint leaves itself out by a downdate.
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ from numpy.typing import ArrayLike, NDArray
 
 from profiler.base import Quantiles
 from profiler.composite import FEATURES, VARIABLES, CompositeModel, active_variables
+from profiler.fleet import Fleet, FleetView
 from profiler.hardware import HardwareSpec
-from profiler.law import law_quantiles, shrunk_noise, weak_prior_sd
-from profiler.prior import HardwarePrior, coefficient_prior, hardware_features, own_log_scale
+from profiler.law import law_quantiles, prior_posteriors, shrunk_noise, weak_prior_sd
+from profiler.prior import hardware_features, own_log_scale, shape_prior
 
 #: The reference law: a small Keras MLP on one unit of capacity (1 GHz, 1 core), measured
 #: on the bench grid (bench/profiler_accuracy.py) and scaled to its 2 GHz; the shape of the
@@ -136,84 +138,130 @@ def fit_profiles(observations: Iterable, hardware: Mapping[str, HardwareSpec],
 
     # Pass 1: every observed endpoint alone, with a weak prior (for its law's shape).
     alone = {ep: CompositeModel(variables=variables).fit(X, y) for ep, (X, y) in data.items()}
+    features = dict(zip(hardware, hardware_features(list(hardware.values()))))
+    # The fleet each prior is learned from, summarised once (leaving an endpoint out of it
+    # is a downdate, so a refit stays linear in the fleet).  With nobody else observed,
+    # the reference law (a small Keras model on a reference machine) stands in for the
+    # fleet, with a wide doubt about its speed and its start-up scaled like the work.
+    fleet = _FleetPrior(variables, ref, alone, features) if alone else None
+    reference = None
+    if len(alone) < 2:
+        ref_hw = hardware_features([HardwareSpec()])
+        reference = _FleetPrior(variables, ref, {REFERENCE: _reference_model(variables)},
+                                {REFERENCE: ref_hw[0]}, min_spread=UNCALIBRATED_SIGMA,
+                                pooled_overhead=False)
     profiles: dict[str, Profile] = {}
     # Endpoints with no runs and the same hardware get the same prior model (fleets of
-    # thousands of identical devices refit in milliseconds).
-    unobserved: dict[HardwareSpec, CompositeModel] = {}
+    # thousands of identical devices refit in milliseconds); distinct hardware without
+    # runs is modelled in one batch below.
+    unobserved: dict[HardwareSpec, list[str]] = defaultdict(list)
     for ep, hw in hardware.items():
-        X, y = data.get(ep, (np.zeros((0, len(FEATURES))), np.zeros(0)))
-        if not len(y) and hw in unobserved:
-            profiles[ep] = Profile(ep, "hardware prior", 0, unobserved[hw], defaults)
+        if ep not in data:
+            unobserved[hw].append(ep)
             continue
-        others = [o for o in alone if o != ep]
-        ep_defaults = ({k: float(np.median(X[:, FEATURES.index(k)])) for k in defaults}
-                       if len(X) else defaults)
-        pool, pool_hw, min_spread, pooled_overhead = alone, hardware, 0.0, True
-        if not others:
-            # Nobody else observed: the reference law (a small Keras model on a reference
-            # machine) stands in for the fleet, with a wide doubt about its speed.
-            pool = {**alone, REFERENCE: _reference_model(variables)}
-            pool_hw, others = {**hardware, REFERENCE: HardwareSpec()}, [REFERENCE]
-            # Its start-up is a guess too: scale it with the endpoint's speed.
-            min_spread, pooled_overhead = UNCALIBRATED_SIGMA, False
-        mean, cov = _prior_from(others, pool, pool_hw, hw, ref, X, y, min_spread,
-                                pooled_overhead)
+        X, y = data[ep]
+        ep_defaults = {k: float(np.median(X[:, FEATURES.index(k)])) for k in defaults}
+        pool = fleet if fleet is not None and fleet.m > 1 else reference
+        view = pool.view(ep)
+        mean, cov = pool.prior(view, features[ep], X, y)
         # Run noise: the endpoint's own residuals from the fit without the fleet prior (a
         # prior the data disagree with must not inflate it), shrunk to the fleet's noise.
-        noise = float(np.median([pool[o].sigma_ for o in others]))
-        if len(y):
-            noise = shrunk_noise(alone[ep].residual_spread_, alone[ep].dof_, noise)
+        noise = shrunk_noise(alone[ep].residual_spread_, alone[ep].dof_, view.noise)
         model = CompositeModel(variables=variables, prior_mean=mean, prior_cov=cov,
                                noise_prior=noise, noise_fixed=True).fit(X, y)
-        if not len(y):
-            unobserved[hw] = model
-        source = "observations" if len(y) else "hardware prior"
-        profiles[ep] = Profile(ep, source, len(y), model, ep_defaults)
-    return profiles
+        profiles[ep] = Profile(ep, "observations", len(y), model, ep_defaults)
+    if unobserved:
+        pool = fleet if fleet is not None else reference
+        models = pool.prior_models([features[eps[0]] for eps in unobserved.values()])
+        for eps, model in zip(unobserved.values(), models):
+            for ep in eps:
+                profiles[ep] = Profile(ep, "hardware prior", 0, model, defaults)
+    return {ep: profiles[ep] for ep in hardware}
+
+
+class _FleetPrior:
+    """Coefficient priors for endpoints learned from a pool of fitted laws.
+
+    The pool gives the law's shape; an endpoint's speed comes from its hardware (the
+    learned hardware law, :class:`~profiler.prior.HardwarePrior`) combined, on a log
+    scale, with the speed its own runs show, so that even one run moves the whole law and
+    never a cliff.  Per-task overhead (dispatch, start-up) is pooled across the pool
+    unscaled when ``pooled_overhead``; otherwise it scales with the speed like the work.
+    """
+
+    def __init__(self, variables: tuple[str, ...], ref: NDArray,
+                 pool: Mapping[str, CompositeModel], features: Mapping[str, NDArray],
+                 min_spread: float = 0.0, pooled_overhead: bool = True):
+        model = CompositeModel(variables=variables)
+        self.model, self.min_spread, self.m = model, min_spread, len(pool)
+        self.scaled = (_work_mask(model) if pooled_overhead
+                       else np.ones(len(model.terms), dtype=bool))
+        self.ref_basis = model.basis(ref)
+        scaled = self.scaled
+        work_rows = (self.ref_basis[:, scaled] > 0).any(axis=1)
+        ref_work = (self.ref_basis[work_rows][:, scaled] if work_rows.any()
+                    else np.ones((1, scaled.sum())))
+        self.index = {ep: i for i, ep in enumerate(pool)}
+        coefs = np.array([m.coef_ for m in pool.values()]).reshape(len(pool), -1)
+        scales = np.log(np.maximum(ref_work @ coefs[:, scaled].T, 1e-12)).mean(axis=0)
+        self.fleet = Fleet(coefs, scales, np.array([features[ep] for ep in pool]),
+                           np.array([m.sigma_ for m in pool.values()]), scaled)
+
+    def view(self, ep: str) -> FleetView:
+        """The pool without ``ep`` (the whole pool if ``ep`` is not in it)."""
+        return self.fleet.view(self.index.get(ep))
+
+    def prior(self, view: FleetView, features: NDArray, X: NDArray,
+              y: NDArray) -> tuple[NDArray, NDArray]:
+        """Coefficient prior ``(mean, cov)`` of an endpoint (hardware ``features``, runs
+        ``X, y``) from ``view``."""
+        scaled, shape = self.scaled, view.shape
+        log_scale = float(view.log_scale(features)[0])
+        spread = max(view.spread, self.min_spread)
+        if len(y):
+            basis = self.model.basis(X)
+            own, own_sd = own_log_scale(basis[:, ~scaled] @ shape[~scaled],
+                                        basis[:, scaled] @ shape[scaled], y, log_scale)
+            prec = spread**-2 + own_sd**-2
+            log_scale = (log_scale * spread**-2 + own * own_sd**-2) / prec
+            spread = float(prec**-0.5)
+        typical = float(np.median(y)) if len(y) else float(np.exp(view.mean_log_scale))
+        mean, cov = shape_prior(shape, view.shape_var, view.m, log_scale, spread,
+                                self._floor(typical), scaled)
+        # Power prior: the others' shape counts less as the endpoint's own runs
+        # accumulate, half as much once it has as many runs as the law has terms.
+        return mean, cov * (1.0 + len(y) / len(mean))
+
+    def _floor(self, typical: float) -> NDArray:
+        """Least prior spread per coefficient for an endpoint whose runs take ``typical``."""
+        # Overhead terms are pooled from the others; only work terms need a floor.
+        return np.where(self.scaled, FLOOR_FRACTION * weak_prior_sd(self.ref_basis,
+                                                                    np.array([typical])), 0.0)
+
+    def prior_models(self, features: list[NDArray]) -> list[CompositeModel]:
+        """Fitted models of endpoints without runs, one per row of hardware ``features``.
+
+        With no runs the posterior is the prior, which depends on the hardware only
+        through the predicted speed: the priors are built and inverted as one stack.
+        """
+        view = self.fleet.view()
+        means, covs = shape_prior(view.shape, view.shape_var, view.m,
+                                  view.log_scale(np.array(features)),
+                                  max(view.spread, self.min_spread),
+                                  self._floor(float(np.exp(view.mean_log_scale))), self.scaled)
+        X, y = np.zeros((0, len(FEATURES))), np.zeros(0)
+        coefs, posts, exact = prior_posteriors(means, covs)
+        out = []
+        for mean, cov, coef, post, ok in zip(means, covs, coefs, posts, exact):
+            model = CompositeModel(variables=self.model.variables, prior_mean=mean,
+                                   prior_cov=cov, noise_prior=view.noise, noise_fixed=True)
+            out.append(model.fit_prior_only(coef, post) if ok else model.fit(X, y))
+        return out
 
 
 def _work_mask(model: CompositeModel) -> NDArray:
     """Which coefficients are work terms (they scale with an endpoint's speed)."""
     return np.array([t.startswith(("per_step", "per_sample")) for t in model.terms])
-
-
-def _prior_from(others: list[str], alone: Mapping[str, CompositeModel],
-                hardware: Mapping[str, HardwareSpec], hw: HardwareSpec, ref: NDArray,
-                X: NDArray, y: NDArray, min_spread: float = 0.0,
-                pooled_overhead: bool = True) -> tuple[NDArray, NDArray]:
-    """Coefficient prior for an endpoint (hardware ``hw``, own runs ``X, y``) from the others.
-
-    The others give the law's shape; the endpoint's speed comes from its hardware (the
-    learned :class:`~profiler.prior.HardwarePrior`) combined, on a log scale, with the speed
-    its own runs show, so that even one run moves the whole law and never a cliff.
-    Per-task overhead (dispatch, start-up) is pooled across the others unscaled when
-    ``pooled_overhead``; otherwise it scales with the speed like the work.
-    """
-    model = alone[others[0]]
-    scaled = _work_mask(model) if pooled_overhead else np.ones(len(model.terms), dtype=bool)
-    ref_basis = model.basis(ref)
-    work_rows = (ref_basis[:, scaled] > 0).any(axis=1)
-    ref_work = ref_basis[work_rows][:, scaled] if work_rows.any() else np.ones((1, scaled.sum()))
-    coefs = np.array([alone[o].coef_ for o in others])
-    scales = np.log(np.maximum(ref_work @ coefs[:, scaled].T, 1e-12)).mean(axis=0)
-    hp = HardwarePrior().fit(hardware_features([hardware[o] for o in others]), scales)
-    log_scale = float(hp.predict(hardware_features([hw]))[0])
-    spread = max(hp.spread_, min_spread)
-    shape = (coefs * np.where(scaled, np.exp(-scales)[:, None], 1.0)).mean(axis=0)
-    if len(y):
-        basis = model.basis(X)
-        own, own_sd = own_log_scale(basis[:, ~scaled] @ shape[~scaled],
-                                    basis[:, scaled] @ shape[scaled], y, log_scale)
-        prec = spread**-2 + own_sd**-2
-        log_scale = (log_scale * spread**-2 + own * own_sd**-2) / prec
-        spread = float(prec**-0.5)
-    typical = float(np.median(y)) if len(y) else float(np.exp(scales.mean()))
-    # Overhead terms are pooled from the others; only work terms need a floor.
-    floor = np.where(scaled, FLOOR_FRACTION * weak_prior_sd(ref_basis, np.array([typical])), 0.0)
-    mean, cov = coefficient_prior(coefs, scales, log_scale, spread, floor, scaled)
-    # Power prior: the others' shape counts less as the endpoint's own runs accumulate,
-    # half as much once it has as many runs as the law has terms.
-    return mean, cov * (1.0 + len(y) / len(mean))
 
 
 def _reference_model(variables: tuple[str, ...]) -> CompositeModel:
