@@ -33,3 +33,33 @@ def test_only_adapters_import_generated_code():
         if "_proto" not in p.parts and "delta._proto" in p.read_text()
     }
     assert importers <= ADAPTERS, importers - ADAPTERS
+
+
+def test_structured_testbed_covers_every_config_field():
+    """Every testbed field a file may set can be sent as a structured message too."""
+    import typing
+
+    from pydantic import BaseModel
+
+    from delta import config
+    from delta._proto import delta_pb2 as pb
+
+    def model_of(annotation):
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            return annotation
+        for arg in typing.get_args(annotation):
+            inner = model_of(arg)
+            if inner is not None:
+                return inner
+        return None
+
+    def check(model, message, path):
+        proto_fields = set(message.DESCRIPTOR.fields_by_name)
+        for name, field in model.model_fields.items():
+            assert name in proto_fields, f"{path}.{name} is missing from {message.DESCRIPTOR.name}"
+            sub = model_of(field.annotation)
+            if sub is not None:
+                check(sub, getattr(pb, message.DESCRIPTOR.fields_by_name[name].message_type.name),
+                      f"{path}.{name}")
+
+    check(config.Testbed, pb.Testbed, "testbed")

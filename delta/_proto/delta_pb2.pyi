@@ -46,20 +46,22 @@ class Data(_message.Message):
     def __init__(self, source: _Optional[str] = ..., samples: _Optional[int] = ..., bytes: _Optional[int] = ..., movable: _Optional[bool] = ...) -> None: ...
 
 class Executor(_message.Message):
-    __slots__ = ("kind", "endpoint_id", "speed", "bandwidth_mbps", "latency_ms", "fail_rate")
+    __slots__ = ("kind", "endpoint_id", "speed", "bandwidth_mbps", "latency_ms", "fail_rate", "preempt_rate")
     KIND_FIELD_NUMBER: _ClassVar[int]
     ENDPOINT_ID_FIELD_NUMBER: _ClassVar[int]
     SPEED_FIELD_NUMBER: _ClassVar[int]
     BANDWIDTH_MBPS_FIELD_NUMBER: _ClassVar[int]
     LATENCY_MS_FIELD_NUMBER: _ClassVar[int]
     FAIL_RATE_FIELD_NUMBER: _ClassVar[int]
+    PREEMPT_RATE_FIELD_NUMBER: _ClassVar[int]
     kind: str
     endpoint_id: str
     speed: float
     bandwidth_mbps: float
     latency_ms: float
     fail_rate: float
-    def __init__(self, kind: _Optional[str] = ..., endpoint_id: _Optional[str] = ..., speed: _Optional[float] = ..., bandwidth_mbps: _Optional[float] = ..., latency_ms: _Optional[float] = ..., fail_rate: _Optional[float] = ...) -> None: ...
+    preempt_rate: float
+    def __init__(self, kind: _Optional[str] = ..., endpoint_id: _Optional[str] = ..., speed: _Optional[float] = ..., bandwidth_mbps: _Optional[float] = ..., latency_ms: _Optional[float] = ..., fail_rate: _Optional[float] = ..., preempt_rate: _Optional[float] = ...) -> None: ...
 
 class Endpoint(_message.Message):
     __slots__ = ("id", "executor", "hardware", "data", "network", "price_per_hour")
