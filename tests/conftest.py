@@ -40,3 +40,16 @@ def endpoint_yaml(i: int, **over) -> dict:
           "data": {"samples": 500, "bytes": 100_000}}
     ep.update(over)
     return ep
+
+
+def cli(capsys, *args: str) -> tuple[int, str, str]:
+    """Run ``delta`` in-process; returns (exit code, stdout, stderr)."""
+    from delta.cli import main
+
+    try:
+        main(list(args))
+        code = 0
+    except SystemExit as exc:
+        code = exc.code or 0
+    out = capsys.readouterr()
+    return code, out.out, out.err

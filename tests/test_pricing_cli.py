@@ -5,8 +5,7 @@ import json
 
 import pytest
 
-from delta.cli import main
-from tests.conftest import run_delta
+from tests.conftest import cli, run_delta
 
 
 def history_doc(days=30, step_h=6):
@@ -25,16 +24,6 @@ def hist(tmp_path):
     f = tmp_path / "h.json.gz"
     f.write_bytes(gzip.compress(json.dumps(history_doc()).encode()))
     return f
-
-
-def cli(capsys, *args):
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = exc.code or 0
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def test_import_is_idempotent_and_forecast_reads_the_store(hist, tmp_path, capsys):

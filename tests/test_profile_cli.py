@@ -7,8 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from delta.cli import main
-from tests.conftest import run_delta
+from tests.conftest import cli, run_delta
 
 LAW = {"fast": (0.4, 1e-3), "slow": (0.9, 6e-3)}
 
@@ -23,17 +22,6 @@ def write_observations(path, noise=0.02):
             lines.append(f"{ep},train,{s},{e},32,{t:.5f},{cores},3.0")
     path.write_text("\n".join(lines) + "\n")
     return path
-
-
-def cli(capsys, *args):
-    """Run ``delta`` in-process; returns (exit code, stdout, stderr)."""
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = exc.code or 0
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def test_predict_round_trip_json(tmp_path):
