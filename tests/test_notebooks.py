@@ -15,6 +15,8 @@ from nbclient import NotebookClient
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 PATHS = sorted(NOTEBOOKS.glob("*.ipynb"))
 IDS = [p.stem for p in PATHS]
+#: Notebooks that read ../shared/data (skipped without it, except in CI: see conftest).
+NEEDS_SHARED_DATA = {"03_spot_prices"}
 
 
 def test_there_are_notebooks():
@@ -40,7 +42,9 @@ def test_opens_with_a_markdown_cell_saying_what_it_answers(path: Path):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", PATHS, ids=IDS)
-def test_runs_top_to_bottom(path: Path, monkeypatch):
+def test_runs_top_to_bottom(path: Path, monkeypatch, request):
+    if path.stem in NEEDS_SHARED_DATA:
+        request.getfixturevalue("shared_data")
     # Headless: figures render with Agg and are not displayed.
     monkeypatch.setenv("MPLBACKEND", "Agg")
     nb = nbformat.read(path, as_version=4)
