@@ -89,3 +89,45 @@ def plan_testbed(tb: Testbed, observations: Iterable[Observation],
     hardware = {e.id: e.hardware for e in (*problem.endpoints, *problem.candidates)}
     profiles = fit_profiles(observations, hardware)
     return make_plan(problem, profiles, deadline_s=deadline_s, cost_model=cost_model, seed=seed)
+
+
+def spot_cost_model(tb: Testbed, history_files: Sequence[Path] = (), *,
+                    store_path: Path | None = None, advisor_file: Path | None = None,
+                    start: str | float | None = None,
+                    product: str = "Linux/UNIX") -> tuple[CostModel | None, list[str]]:
+    """A cost model that forecasts the testbed's spot candidates, and notes for the plan.
+
+    Prices come from ``history_files`` (``describe_spot_price_history`` JSON), else from
+    the store's price table; with neither, or no spot candidate, returns ``(None, [])``
+    and the planner uses declared prices.  ``start`` (when the round starts) defaults to
+    the newest price record, so a plan made from old history is priced as of that history.
+    """
+    spot = [c for c in tb.cloud if c.market == "spot"]
+    if not spot:
+        return None, []
+    from delta.pricing import Advisor, Estimator, PriceHistory, read_history_files
+    from delta.pricing.forecast_price import ForecastPrice
+    from delta.pricing.history import read_json_file, to_epoch
+
+    types = sorted({c.instance_type for c in spot})
+    if history_files:
+        history = PriceHistory.from_records(read_history_files(list(history_files)))
+    elif store_path is not None and store_path.exists():
+        from delta.pricing.price_store import load_prices
+        from delta.store import Store
+
+        with Store(store_path) as store:
+            history = load_prices(store, instance_types=types, product=product)
+    else:
+        return None, []
+    if not len(history):
+        return None, []
+    t0 = to_epoch(start, field="--price-time") if start is not None else max(
+        s.end for s in history.values())
+    advisor = (Advisor.from_feed(read_json_file(advisor_file), str(advisor_file))
+               if advisor_file else None)
+    specs = [CandidateSpec(id=c.id, instance_type=c.instance_type, region=c.region,
+                           market=c.market, price_per_hour=c.price_per_hour,
+                           hardware=HardwareSpec()) for c in spot]
+    return ForecastPrice.from_estimator(Estimator(history, advisor=advisor), specs, t0,
+                                        product=product)

@@ -146,6 +146,10 @@ def build_context(problem: Problem, profiles: Mapping[str, RuntimeProfile],
     )
 
 
+#: The least time a sample-epoch may take in planning (1 ns).
+_MIN_SAMPLE_EPOCH_S = 1e-9
+
+
 def _costs(profs: list[RuntimeProfile], s0: NDArray, epochs: int, batch: int,
            spread: bool) -> tuple[NDArray, NDArray, NDArray, NDArray]:
     """Overhead, seconds per sample-epoch, p90/p50 ratio and the p50 at ``(s0, epochs)``.
@@ -161,9 +165,13 @@ def _costs(profs: list[RuntimeProfile], s0: NDArray, epochs: int, batch: int,
             over, epoch_s = p.epoch_cost(s, batch)
             ratio = 1.0
             if spread:
-                q = p.predict(s, epochs, batch)
-                ratio = q.p90 / q.p50 if q.p50 > 0 else 1.0
-            cache[key] = (over, epoch_s / s, ratio)
+                # The p90/p50 ratio grows where a profile extrapolates; a one-sample,
+                # one-epoch task is the extreme a deadline cut can reach.
+                ratio = max(q.p90 / q.p50 if q.p50 > 0 else 1.0
+                            for q in (p.predict(s, epochs, batch), p.predict(1, 1, batch)))
+            # A profile may claim a free epoch (a fit on too few, too noisy runs); a floor
+            # keeps every division and epoch count finite.
+            cache[key] = (max(over, 0.0), max(epoch_s / s, _MIN_SAMPLE_EPOCH_S), ratio)
         out[i] = cache[key]
     o, k, w = out[:, 0], out[:, 1], out[:, 2]
     return o, k, w, o + k * s0 * epochs
@@ -245,8 +253,8 @@ def _violations(ctx: Context, participants: int, usd: float, o: NDArray, k: NDAr
             fastest = float(np.min((o + k * p.round.min_epochs) * w))
             out.append(("round.deadline_s",
                         f"deadline {ctx.deadline:g} s leaves {participants} participant(s), "
-                        f"below min_participants={p.min_participants}; fastest possible: "
-                        f"{fastest:.3g} s"))
+                        f"below min_participants={p.min_participants}; the quickest endpoint "
+                        f"needs {fastest:.3g} s (p90) for min_epochs"))
         else:
             out.append(("objective.min_participants",
                         f"only {participants} endpoint(s) can take part, below "

@@ -24,12 +24,14 @@ class Hardware(_message.Message):
     def __init__(self, cores: _Optional[int] = ..., memory_gb: _Optional[float] = ..., clock_ghz: _Optional[float] = ..., arch: _Optional[str] = ..., accelerator: _Optional[str] = ...) -> None: ...
 
 class Network(_message.Message):
-    __slots__ = ("bandwidth_mbps", "latency_ms")
+    __slots__ = ("bandwidth_mbps", "latency_ms", "egress_usd_per_gb")
     BANDWIDTH_MBPS_FIELD_NUMBER: _ClassVar[int]
     LATENCY_MS_FIELD_NUMBER: _ClassVar[int]
+    EGRESS_USD_PER_GB_FIELD_NUMBER: _ClassVar[int]
     bandwidth_mbps: float
     latency_ms: float
-    def __init__(self, bandwidth_mbps: _Optional[float] = ..., latency_ms: _Optional[float] = ...) -> None: ...
+    egress_usd_per_gb: float
+    def __init__(self, bandwidth_mbps: _Optional[float] = ..., latency_ms: _Optional[float] = ..., egress_usd_per_gb: _Optional[float] = ...) -> None: ...
 
 class Data(_message.Message):
     __slots__ = ("source", "samples", "bytes", "movable")
@@ -96,20 +98,22 @@ class CloudCandidate(_message.Message):
     def __init__(self, id: _Optional[str] = ..., instance_type: _Optional[str] = ..., region: _Optional[str] = ..., market: _Optional[str] = ..., price_per_hour: _Optional[float] = ..., startup_s: _Optional[float] = ..., hardware: _Optional[_Union[Hardware, _Mapping]] = ..., network: _Optional[_Union[Network, _Mapping]] = ...) -> None: ...
 
 class RoundDefaults(_message.Message):
-    __slots__ = ("samples", "epochs", "batch_size", "min_epochs", "max_epochs", "deadline_s")
+    __slots__ = ("samples", "epochs", "batch_size", "min_epochs", "max_epochs", "deadline_s", "policy")
     SAMPLES_FIELD_NUMBER: _ClassVar[int]
     EPOCHS_FIELD_NUMBER: _ClassVar[int]
     BATCH_SIZE_FIELD_NUMBER: _ClassVar[int]
     MIN_EPOCHS_FIELD_NUMBER: _ClassVar[int]
     MAX_EPOCHS_FIELD_NUMBER: _ClassVar[int]
     DEADLINE_S_FIELD_NUMBER: _ClassVar[int]
+    POLICY_FIELD_NUMBER: _ClassVar[int]
     samples: int
     epochs: int
     batch_size: int
     min_epochs: int
     max_epochs: int
     deadline_s: float
-    def __init__(self, samples: _Optional[int] = ..., epochs: _Optional[int] = ..., batch_size: _Optional[int] = ..., min_epochs: _Optional[int] = ..., max_epochs: _Optional[int] = ..., deadline_s: _Optional[float] = ...) -> None: ...
+    policy: str
+    def __init__(self, samples: _Optional[int] = ..., epochs: _Optional[int] = ..., batch_size: _Optional[int] = ..., min_epochs: _Optional[int] = ..., max_epochs: _Optional[int] = ..., deadline_s: _Optional[float] = ..., policy: _Optional[str] = ...) -> None: ...
 
 class Objective(_message.Message):
     __slots__ = ("exchange_usd_per_hour", "budget_usd_per_round", "min_participants")

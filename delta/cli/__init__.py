@@ -10,7 +10,7 @@ import sys
 
 import typer
 
-from delta.cli import observe, plan, prices, serve
+from delta.cli import observe, plan, prices, profile, serve
 from delta.errors import DeltaError
 
 app = typer.Typer(
@@ -27,6 +27,7 @@ app.command("plan")(plan.plan_command)
 app.add_typer(observe.app, name="observe")
 app.command("serve")(serve.serve_command)
 app.add_typer(prices.app, name="prices")
+app.add_typer(profile.app, name="profile")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -33,6 +34,22 @@ def plan_command(
                      "(default: cut epochs, keep samples), samples-first, or both "
                      "(overrides round.policy).", show_default=False),
     ] = None,
+    prices: Annotated[
+        list[Path] | None,
+        typer.Option("--prices", help="Spot price history (describe_spot_price_history JSON, "
+                     ".gz too) to forecast spot candidates with. Default: the store's prices, "
+                     "if any; else declared price_per_hour. Repeatable.", show_default=False),
+    ] = None,
+    advisor: Annotated[
+        Path | None,
+        typer.Option("--advisor", envvar="DELTA_SPOT_ADVISOR", show_default=False,
+                     help="Spot advisor JSON (.gz too) for interruption risk."),
+    ] = None,
+    price_time: Annotated[
+        str | None,
+        typer.Option("--price-time", show_default=False,
+                     help="When the round starts, ISO-8601 (default: the newest price known)."),
+    ] = None,
     db: DbOption = None,
     no_store: Annotated[bool, typer.Option("--no-store", help="Ignore the store.")] = False,
     fmt: FormatOption = OutputFormat.table,
@@ -51,7 +68,7 @@ def plan_command(
     """
     from delta.config import load_testbed
     from delta.observations import read_observations
-    from delta.planning import check_known_endpoints, plan_testbed
+    from delta.planning import check_known_endpoints, plan_testbed, spot_cost_model
     from delta.store import Store, default_db_path
 
     from tuner.problem import POLICIES
@@ -71,8 +88,12 @@ def plan_command(
     if not no_store and db_path.exists():
         with Store(db_path) as store:
             obs.extend(store.observations())
+    cost_model, price_notes = spot_cost_model(
+        tb, prices or (), store_path=None if no_store else db_path, advisor_file=advisor,
+        start=price_time)
     try:
-        plan = plan_testbed(tb, obs, deadline_s=deadline, policy=policy)
+        plan = plan_testbed(tb, obs, deadline_s=deadline, policy=policy, cost_model=cost_model)
+        plan = replace(plan, notes=(*plan.notes, *price_notes))
     except DeltaError as exc:
         exc.source = exc.source or str(testbed)  # infeasible plans and cloud specs
         raise

@@ -34,6 +34,9 @@ def serve_command(
         help="File holding a bearer token; every call must then send metadata "
              "'authorization: Bearer <token>'.", show_default=False)] = None,
     db: DbOption = None,
+    advisor: Annotated[Path | None, typer.Option(
+        "--advisor", envvar="DELTA_SPOT_ADVISOR", show_default=False,
+        help="Spot advisor JSON (.gz too): ForecastCost then reports interruption risk.")] = None,
     max_message_mb: Annotated[float, typer.Option(min=0.001, help="Largest request or reply "
                                                   "in MiB.")] = 16.0,
     workers: Annotated[int, typer.Option(min=1, help="Concurrent calls served.")] = 16,
@@ -64,8 +67,15 @@ def serve_command(
     from delta.service.servicer import DeltaServicer
     from delta.store import default_db_path
 
+    from delta.pricing import Advisor
+    from delta.pricing.history import read_json_file
+    from delta.service.design import ProfilerDesigner
+    from delta.service.forecast import StoreForecaster
+
     db_path = db or default_db_path()
-    servicer = DeltaServicer(str(db_path))
+    adv = Advisor.from_feed(read_json_file(advisor), str(advisor)) if advisor else None
+    servicer = DeltaServicer(str(db_path), forecaster=StoreForecaster(db_path, adv),
+                             designer=ProfilerDesigner())
     try:
         running = start_server(servicer, host=host, port=port, token=token, tls=tls,
                                max_message_bytes=int(max_message_mb * 1024 * 1024),

@@ -1,0 +1,224 @@
+"""How well the profiler predicts the project's real Keras training task.
+
+    uv run python bench/profiler_accuracy.py               # analysis of the saved grid
+    uv run python bench/profiler_accuracy.py --regenerate  # re-measure the grid (~15 min)
+
+The grid (``bench/data/profiler_grid.csv``, made by ``bench/profiler_grid.py``) is
+``delta.fl.task.train_task`` on this machine over samples x epochs x batch size x two
+model sizes, on two "endpoints": TensorFlow with 1 and with 2 threads, plus repeats of one
+configuration per (endpoint, model) for the noise floor.  The analysis prints:
+
+- noise floor: APE of single repeated runs against their configuration's median, and the
+  cross-validated APE of a flexible model (gradient boosting) on the whole grid;
+- median / mean APE on held-out configurations against the number of experiments, for
+  designed (``profiler.suggest``, refitted after each run) vs random selection, averaged
+  over seeds; p10-p90 coverage and width;
+- cold start: an emulated fleet (the FLoX testbed's hardware, durations = real runs x the
+  emulator's hidden speed) where each endpoint is predicted from hardware alone and ranked
+  against the others;
+- refit cost of ``fit_profiles`` at fleet scale.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from delta.observations import Observation, read_observations
+from profiler import HardwareSpec, fit_profiles, suggest
+from profiler.composite import FEATURES
+
+GRID = HERE / "data" / "profiler_grid.csv"
+N_EXPERIMENTS = (2, 3, 4, 6, 8, 12)
+SEEDS = 10
+HELD_OUT = 0.5
+
+
+def ape(pred: np.ndarray, true: np.ndarray) -> np.ndarray:
+    return np.abs(pred - true) / true
+
+
+def row(o: Observation) -> np.ndarray:
+    return np.array([getattr(o, f) for f in FEATURES], dtype=float)
+
+
+def noise_floor(obs: list[Observation]) -> tuple[float, float]:
+    """Median APE of repeated runs vs their median, and of a flexible CV model."""
+    from sklearn.ensemble import GradientBoostingRegressor
+    from sklearn.model_selection import KFold, cross_val_predict
+
+    errs = []
+    groups: dict[tuple, list[float]] = {}
+    for o in obs:
+        if o.extra.get("repeat"):
+            groups.setdefault((o.endpoint, *row(o)), []).append(o.seconds)
+    for ts in groups.values():
+        t = np.array(ts)
+        errs.extend(ape(np.full(len(t), np.median(t)), t))
+    grid = [o for o in obs if not o.extra.get("repeat")]
+    X = np.array([row(o) for o in grid])
+    y = np.log([o.seconds for o in grid])
+    gb = GradientBoostingRegressor(n_estimators=200, max_depth=3, learning_rate=0.05,
+                                   random_state=0)
+    pred = cross_val_predict(gb, X, y, cv=KFold(10, shuffle=True, random_state=0))
+    return float(np.median(errs)), float(np.median(ape(np.exp(pred), np.exp(y))))
+
+
+def everything_cv(obs: list[Observation], hardware: dict) -> float:
+    """Median APE of the composite model trained on everything (10-fold CV per endpoint)."""
+    from sklearn.model_selection import KFold
+
+    errs = []
+    for ep in hardware:
+        mine = [o for o in obs if o.endpoint == ep and not o.extra.get("repeat")]
+        for train, test in KFold(10, shuffle=True, random_state=0).split(mine):
+            q, t = evaluate([], {ep: hardware[ep]}, ep, [mine[i] for i in train],
+                            [mine[i] for i in test])
+            errs.extend(ape(q[:, 1], t))
+    return float(np.median(errs))
+
+
+def evaluate(fleet: list[Observation], hardware: dict, ep: str, chosen: list[Observation],
+             test: list[Observation]) -> tuple[np.ndarray, np.ndarray]:
+    prof = fit_profiles(fleet + chosen, hardware)[ep]
+    q = prof.quantiles(np.array([row(o) for o in test]))
+    return q, np.array([o.seconds for o in test])
+
+
+def selection_curves(obs: list[Observation], hardware: dict, with_fleet: bool) -> dict:
+    """Per n: designed and random median/mean APE, coverage and width, over seeds/endpoints."""
+    out: dict = {n: {"designed": [], "random": [], "random2n": []} for n in N_EXPERIMENTS}
+    grid = [o for o in obs if not o.extra.get("repeat")]
+    for ep in sorted({o.endpoint for o in grid}):
+        mine = [o for o in grid if o.endpoint == ep]
+        fleet = [o for o in grid if o.endpoint != ep] if with_fleet else []
+        hw = hardware if with_fleet else {ep: hardware[ep]}
+        for seed in range(SEEDS):
+            rng = np.random.default_rng(seed)
+            order = rng.permutation(len(mine))
+            n_test = int(HELD_OUT * len(mine))
+            test = [mine[i] for i in order[:n_test]]
+            pool = [mine[i] for i in order[n_test:]]
+            queries = [(ep, row(o)) for o in mine]  # the region the tuner asks about
+            chosen: list[Observation] = []
+            for step in range(max(N_EXPERIMENTS)):
+                profs = fit_profiles(fleet + chosen, hw)
+                left = [o for o in pool if o not in chosen]
+                pick = suggest(profs, [(ep, row(o)) for o in left], 1, queries)[0]
+                chosen.append(left[pick])
+                if step + 1 in out:
+                    out[step + 1]["designed"].append(evaluate(fleet, hw, ep, chosen, test))
+            for n in N_EXPERIMENTS:
+                for key, m in (("random", n), ("random2n", 2 * n)):
+                    picks = [pool[i] for i in rng.permutation(len(pool))[:m]]
+                    out[n][key].append(evaluate(fleet, hw, ep, picks, test))
+    return out
+
+
+def summarise(runs: list) -> tuple[float, float, float, float]:
+    """Median APE (median over seeds of per-seed medians), mean APE, coverage, width."""
+    med = np.median([np.median(ape(q[:, 1], t)) for q, t in runs])
+    mean = np.mean([np.mean(ape(q[:, 1], t)) for q, t in runs])
+    cover = np.mean([np.mean((t >= q[:, 0]) & (t <= q[:, 2])) for q, t in runs])
+    width = np.median([np.median((q[:, 2] - q[:, 0]) / q[:, 1]) for q, t in runs])
+    return float(med), float(mean), float(cover), float(width)
+
+
+def cold_start(obs: list[Observation]) -> tuple[float, float, int]:
+    """Emulated FLoX fleet: leave one endpoint out, predict it from hardware alone.
+
+    Returns the fraction of correctly ordered pairs (held-out vs each other endpoint,
+    pairs whose true speeds differ by more than 25%), the median APE of the hardware-only
+    p50, and the number of pairs.
+    """
+    tb = yaml.safe_load((HERE.parent / "examples" / "flox-testbed.yaml").read_text())
+    base = [o for o in obs if o.endpoint == "local-t1" and not o.extra.get("repeat")]
+    speed, hardware, fleet = {}, {}, []
+    for e in tb["endpoints"]:
+        speed[e["id"]] = float(e["executor"]["speed"])
+        hardware[e["id"]] = HardwareSpec(**e["hardware"])
+        fleet += [Observation(endpoint=e["id"], seconds=o.seconds * speed[e["id"]],
+                              samples=o.samples, epochs=o.epochs, batch_size=o.batch_size,
+                              model_params=o.model_params) for o in base]
+    ref = np.array([row(o) for o in base])
+    truth = np.median([o.seconds for o in base])
+    good = pairs = 0
+    errs = []
+    for ep, ep_speed in speed.items():
+        profs = fit_profiles([o for o in fleet if o.endpoint != ep], hardware)
+        p50 = {e: float(np.median(p.quantiles(ref)[:, 1])) for e, p in profs.items()}
+        errs.append(abs(p50[ep] - truth * ep_speed) / (truth * ep_speed))
+        for other, other_speed in speed.items():
+            ratio = ep_speed / other_speed
+            if other == ep or 1 / 1.25 <= ratio <= 1.25:
+                continue
+            pairs += 1
+            good += (p50[ep] > p50[other]) == (ratio > 1)
+    return good / pairs, float(np.median(errs)), pairs
+
+
+def refit_cost(obs: list[Observation]) -> float:
+    """Median seconds of one ``fit_profiles`` over 100 endpoints x 30 runs."""
+    base = [o for o in obs if o.endpoint == "local-t1" and not o.extra.get("repeat")][:30]
+    fleet = [Observation(endpoint=f"e{i}", seconds=o.seconds * (1 + i % 7), samples=o.samples,
+                         epochs=o.epochs, batch_size=o.batch_size, model_params=o.model_params)
+             for i in range(100) for o in base]
+    hw = {f"e{i}": HardwareSpec(cores=1 + i % 8, clock_ghz=1.0 + (i % 5) / 2) for i in range(100)}
+    times = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        fit_profiles(fleet, hw)
+        times.append(time.perf_counter() - t0)
+    return float(np.median(times))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--regenerate", action="store_true", help="re-measure the grid first")
+    args = ap.parse_args()
+    if args.regenerate or not GRID.exists():
+        from bench.profiler_grid import generate
+
+        generate(GRID)
+    t0 = time.perf_counter()
+    obs = read_observations(GRID)
+    hardware = {ep: HardwareSpec(cores=int(ep[-1]), clock_ghz=2.0, memory_gb=4.0)
+                for ep in {o.endpoint for o in obs}}
+    repeat_floor, cv_floor = noise_floor(obs)
+    print(f"grid: {len(obs)} runs of delta.fl.task.train_task ({GRID.name})")
+    print(f"noise floor: repeated runs median APE {repeat_floor:.1%}; "
+          f"gradient boosting 10-fold CV on the whole grid median APE {cv_floor:.1%}")
+    print(f"composite model trained on everything (10-fold CV per endpoint): median APE "
+          f"{everything_cv(obs, hardware):.1%}")
+    floor = max(repeat_floor, cv_floor)
+    for with_fleet in (True, False):
+        label = ("new endpoint, other endpoint fully observed (fleet prior)" if with_fleet
+                 else "endpoint alone (reference-law prior)")
+        print(f"\n{label}; held-out configurations, {SEEDS} seeds x 2 endpoints")
+        print(f"{'n':>3} {'designed med/mean APE':>22} {'random':>15} {'random 2n':>15} "
+              f"{'cover(d)':>9} {'width(d)':>9} {'cover(r)':>9}")
+        curves = selection_curves(obs, hardware, with_fleet)
+        for n, c in curves.items():
+            d, r, r2 = (summarise(c[k]) for k in ("designed", "random", "random2n"))
+            print(f"{n:>3} {d[0]:>10.1%} /{d[1]:>8.1%} {r[0]:>6.1%} /{r[1]:>6.1%} "
+                  f"{r2[0]:>6.1%} /{r2[1]:>6.1%} {d[2]:>9.0%} {d[3]:>9.2f} {r[2]:>9.0%}")
+        d6 = summarise(curves[6]["designed"])[0]
+        print(f"after 6 designed: median APE {d6:.1%} = {d6 / floor:.2f}x the floor "
+              f"({floor:.1%}; target <= 1.3x)")
+    acc, cold_ape, pairs = cold_start(obs)
+    print(f"\ncold start (FLoX fleet, leave one out): {acc:.0%} of {pairs} pairs ranked "
+          f"correctly from hardware alone; median APE of the hardware-only p50 {cold_ape:.0%}")
+    print(f"refit: fit_profiles over 100 endpoints x 30 runs takes {refit_cost(obs):.3f} s")
+    print(f"(analysis took {time.perf_counter() - t0:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,199 @@
+"""The shared fitting core: a non-negative linear law in a basis, fitted robustly.
+
+Every per-variable model (work, overhead, threads, model size, bytes) is a law
+``seconds = basis(X) @ coef_`` with non-negative coefficients, so a variable can only add
+time, never subtract it.  The fit is a Bayesian MAP estimate: relative (not absolute)
+residuals, because runtimes span orders of magnitude; Huber re-weighting, so that one
+preempted or cold-start run cannot wreck the fit; and a Gaussian prior on the
+coefficients, so that few observations shrink towards the prior instead of over-fitting.
+The Laplace covariance ``cov_`` carries the parameter uncertainty into the predicted
+quantiles and into experiment design.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy.optimize import nnls
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.utils.validation import check_is_fitted
+
+Z90 = 1.2815515655446004  # standard normal 90th percentile
+#: Relative noise assumed before any residual is seen, and its weight in pseudo-observations.
+DEFAULT_REL_SIGMA = 0.1
+SIGMA_PSEUDO_COUNT = 2.0
+MIN_REL_SIGMA = 0.02
+
+
+class LinearLaw(RegressorMixin, BaseEstimator):
+    """Base of the per-variable models: a robust, non-negative, Bayesian linear law.
+
+    Subclasses define :meth:`basis` (``(n, d)`` columns from ``X``) and ``terms`` (their
+    names).  ``X`` columns are documented per subclass.
+
+    Parameters
+    ----------
+    prior_mean, prior_cov:
+        Gaussian prior on the coefficients: a length-``d`` mean and a ``(d, d)``
+        covariance (a length-``d`` vector is read as independent variances).  ``None``: a
+        weak prior, centred on zero, that lets each term alone explain about ten times the
+        median runtime.
+    noise_prior:
+        Relative run noise assumed before any residual is seen (e.g. the fleet's typical
+        noise); it counts as ``SIGMA_PSEUDO_COUNT`` runs.
+    noise_fixed:
+        Use ``noise_prior`` as the run noise as is (estimated elsewhere, e.g. from a fit
+        without a strong prior, whose residuals a prior cannot bias).
+    huber_c:
+        Huber threshold in robust standard deviations of the relative residual.
+    max_iter:
+        Re-weighting iterations.
+
+    Attributes
+    ----------
+    coef_:
+        MAP coefficients (non-negative), one per term.
+    cov_:
+        Laplace posterior covariance of the coefficients.
+    sigma_:
+        Relative noise: the log-scale spread of one run around the law.
+    residual_spread_, dof_:
+        Robust log-scale spread of the residuals and its degrees of freedom (before
+        shrinking towards ``noise_prior``).
+    n_obs_:
+        Observations fitted.
+    """
+
+    terms: tuple[str, ...] = ()
+
+    def __init__(self, *, prior_mean: ArrayLike | None = None,
+                 prior_cov: ArrayLike | None = None, noise_prior: float = DEFAULT_REL_SIGMA,
+                 noise_fixed: bool = False, huber_c: float = 1.5, max_iter: int = 20):
+        self.prior_mean = prior_mean
+        self.prior_cov = prior_cov
+        self.noise_prior = noise_prior
+        self.noise_fixed = noise_fixed
+        self.huber_c = huber_c
+        self.max_iter = max_iter
+
+    def basis(self, X: ArrayLike) -> NDArray:
+        raise NotImplementedError
+
+    def _prior(self, Phi: NDArray, y: NDArray) -> tuple[NDArray, NDArray]:
+        d = Phi.shape[1]
+        if self.prior_mean is not None and self.prior_cov is not None:
+            mu = np.asarray(self.prior_mean, dtype=float).reshape(d)
+            cov = np.asarray(self.prior_cov, dtype=float)
+            return mu, (np.diag(cov.reshape(d)) if cov.ndim < 2 else cov.reshape(d, d))
+        return np.zeros(d), np.diag((weak_prior_sd(Phi, y) * self._weak_share()) ** 2)
+
+    def _weak_share(self) -> NDArray | float:
+        """Per-term scale of the weak prior (1: a term alone may explain 10x the median)."""
+        return 1.0
+
+    def fit(self, X: ArrayLike, y: ArrayLike) -> LinearLaw:
+        Phi = self.basis(X)
+        t = np.asarray(y, dtype=float).reshape(-1)
+        if len(t) != len(Phi):
+            raise ValueError(f"X has {len(Phi)} rows but y has {len(t)}")
+        if np.any(~np.isfinite(t)) or np.any(t <= 0):
+            raise ValueError("durations must be positive and finite")
+        mu, cov = self._prior(Phi, t)
+        (self.coef_, self.cov_, self.sigma_, self.residual_spread_,
+         self.dof_) = fit_law(Phi, t, mu, cov, self.huber_c, self.max_iter, self.noise_prior,
+                              self.noise_fixed)
+        self.n_obs_ = len(t)
+        return self
+
+    def predict(self, X: ArrayLike) -> NDArray:
+        check_is_fitted(self, "coef_")
+        return np.maximum(self.basis(X) @ self.coef_, 1e-9)
+
+    def predict_quantiles(self, X: ArrayLike) -> NDArray:
+        """``(n, 3)`` p10, p50, p90: run noise plus coefficient uncertainty."""
+        check_is_fitted(self, "coef_")
+        return law_quantiles(self.basis(X), self.coef_, self.cov_, self.sigma_)
+
+
+def weak_prior_sd(Phi: NDArray, y: NDArray) -> NDArray:
+    """Prior spread that lets each term alone explain ten times the median runtime."""
+    scale = np.median(np.abs(Phi), axis=0) if len(Phi) else np.ones(Phi.shape[1])
+    typical = float(np.median(y)) if len(y) else 1.0
+    return 10.0 * typical / np.maximum(scale, 1e-12)
+
+
+def fit_law(Phi: NDArray, t: NDArray, mu: NDArray, prior_cov: NDArray, huber_c: float = 1.5,
+            max_iter: int = 20, noise_prior: float = DEFAULT_REL_SIGMA,
+            noise_fixed: bool = False) -> tuple[NDArray, NDArray, float, float, int]:
+    """MAP fit of ``t ~ Phi @ coef``, ``coef >= 0``.
+
+    Returns ``(coef, cov, sigma, residual_spread, dof)``: the relative run noise ``sigma``
+    is the residual spread shrunk towards ``noise_prior`` (or ``noise_prior`` itself when
+    ``noise_fixed``).
+
+    The noise is multiplicative (relative residual ``r = (t - pred) / pred``) with spread
+    ``sigma``; the prior ``N(mu, prior_cov)`` enters as pseudo-observations, so a handful
+    of runs move the coefficients smoothly away from it.
+    """
+    n, d = Phi.shape
+    sigma = noise_prior
+    prior_prec = np.linalg.pinv(prior_cov, hermitian=True)
+    # Pseudo-observation rows U with U^T U = prior precision (eigen-root: PSD-safe).
+    ev, vec = np.linalg.eigh(0.5 * (prior_prec + prior_prec.T))
+    prior_rows = (vec * np.sqrt(np.maximum(ev, 0.0))).T
+    prior_rhs = prior_rows @ mu
+    coef = np.maximum(mu, 0.0)
+    hub = np.ones(n)
+    robust, dof = 0.0, 0
+    # Noise sd proportional to the runtime: weight by 1/prediction (1/t only to start;
+    # weighting by the measured t would favour the runs that happened to be fast).
+    level = t.copy()
+    for _ in range(max(max_iter, 1)):
+        w = np.sqrt(hub) / (sigma * level) if n else np.zeros(0)
+        A = np.vstack([Phi * w[:, None], prior_rows]) if n else prior_rows
+        b = np.concatenate([t * w, prior_rhs]) if n else prior_rhs
+        new, _ = nnls(A, b, maxiter=50 * d)
+        if n == 0:
+            coef = new
+            break
+        pred = np.maximum(Phi @ new, 1e-12)
+        level = np.maximum(pred, 1e-3 * t)
+        r = np.log(t / pred)
+        mad = 1.4826 * float(np.median(np.abs(r - np.median(r)))) if n > 2 else 0.0
+        # Few runs understate the spread: shrink towards the default with pseudo-counts.
+        dof = max(n - min(d, n - 1), 1) if n > 1 else 0
+        robust = max(mad, float(np.sqrt(np.mean(np.minimum(r**2, (3 * max(mad, 0.02))**2)))))
+        # In-sample residuals understate the spread of a new run by sqrt(n / dof).
+        robust *= float(np.sqrt(n / max(dof, 1)))
+        if not noise_fixed:
+            sigma = shrunk_noise(robust, dof, noise_prior)
+        # Huber weights on the residual the least squares sees (relative, not log): a
+        # preempted run 10x too slow is a relative residual of 9, not log(10).
+        hub = np.minimum(1.0, huber_c * sigma / np.maximum(np.abs(t / pred - 1.0), 1e-12))
+        done = np.allclose(new, coef, rtol=1e-7, atol=1e-15)
+        coef = new
+        if done:
+            break
+    w = (np.sqrt(hub) / (sigma * level)) if n else np.zeros(0)
+    precision = prior_prec + (Phi * (w**2)[:, None]).T @ Phi
+    cov = np.linalg.pinv(precision, hermitian=True)
+    return coef, cov, sigma, robust, dof
+
+
+def shrunk_noise(spread: float, dof: int, prior: float) -> float:
+    """A residual spread with ``dof`` degrees of freedom, shrunk towards ``prior``."""
+    return float(np.sqrt((dof * max(spread, MIN_REL_SIGMA) ** 2 + SIGMA_PSEUDO_COUNT * prior**2)
+                         / (dof + SIGMA_PSEUDO_COUNT)))
+
+
+def law_quantiles(Phi: NDArray, coef: NDArray, cov: NDArray, sigma: float) -> NDArray:
+    """p10/p50/p90 of ``Phi @ coef`` on a log scale: run noise plus parameter spread.
+
+    Parameter uncertainty grows with the distance of a query from the fitted data (large
+    ``Phi`` entries along poorly determined directions), so extrapolation widens.
+    """
+    p50 = np.maximum(Phi @ coef, 1e-9)
+    var_mean = np.einsum("ij,jk,ik->i", Phi, cov, Phi)
+    rel = np.sqrt(sigma**2 + np.maximum(var_mean, 0.0) / p50**2)
+    rel = np.minimum(rel, 3.0)  # beyond e^{±3.8} the interval says nothing more
+    return np.column_stack([p50 * np.exp(-Z90 * rel), p50, p50 * np.exp(Z90 * rel)])

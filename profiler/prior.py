@@ -1,0 +1,152 @@
+"""The hardware prior: an endpoint's speed predicted from its hardware description.
+
+Across the endpoints observed so far, the log of each endpoint's characteristic runtime
+(its geometric-mean predicted time over a shared set of configurations) is regressed on
+hardware features.  The regression is a ridge towards a physical heuristic (time inversely
+proportional to clock and to the square root of cores), so one or two observed endpoints
+already give a sensible ranking and many endpoints learn the real weights.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.utils.validation import check_is_fitted
+
+from profiler.hardware import HardwareSpec
+
+FEATURE_NAMES = ("log_clock_ghz", "log_cores", "log_memory_gb", "arm", "accelerator")
+#: Log-time per unit of each feature before any endpoint is observed.
+HEURISTIC_WEIGHTS = (-1.0, -0.5, 0.0, 0.0, 0.0)
+#: Log-scale spread of an endpoint's speed around the hardware prediction, before data.
+DEFAULT_SPREAD = 0.5
+#: Relative doubt about each coefficient of the law's shape beyond the endpoints' spread.
+SHAPE_SPREAD = 0.5
+
+
+def hardware_features(specs: Sequence[HardwareSpec]) -> NDArray:
+    """``(n, 5)`` features (:data:`FEATURE_NAMES`) of hardware descriptions."""
+    return np.array([[np.log(max(h.clock_ghz, 1e-3)), np.log(max(h.cores, 1)),
+                      np.log(max(h.memory_gb, 1e-3)), float(h.arch.lower().startswith(("arm", "aarch"))),
+                      float(bool(h.accelerator))] for h in specs], dtype=float).reshape(-1, 5)
+
+
+class HardwarePrior(RegressorMixin, BaseEstimator):
+    """Log characteristic runtime from hardware features, ridge towards a heuristic.
+
+    ``X``: :func:`hardware_features` rows; ``y``: log characteristic seconds.
+
+    Parameters
+    ----------
+    alpha:
+        Ridge strength pulling the weights towards :data:`HEURISTIC_WEIGHTS`.
+
+    Attributes
+    ----------
+    intercept_, coef_:
+        The learned law ``y = intercept_ + X @ coef_``.
+    spread_:
+        Log-scale spread of an endpoint around the law (shrunk towards
+        :data:`DEFAULT_SPREAD` when few endpoints are known).
+    """
+
+    def __init__(self, *, alpha: float = 1.0):
+        self.alpha = alpha
+
+    def fit(self, X: ArrayLike, y: ArrayLike) -> HardwarePrior:
+        H = np.asarray(X, dtype=float).reshape(-1, len(FEATURE_NAMES))
+        t = np.asarray(y, dtype=float).reshape(-1)
+        if len(t) == 0 or len(t) != len(H):
+            raise ValueError("need one log runtime per hardware row, at least one")
+        w0 = np.array(HEURISTIC_WEIGHTS)
+        # Centre so the intercept is free and the ridge acts on the weights only.
+        Hc, tc = H - H.mean(axis=0), t - t.mean()
+        r = tc - Hc @ w0
+        dw = np.linalg.solve(Hc.T @ Hc + self.alpha * np.eye(H.shape[1]), Hc.T @ r)
+        self.coef_ = w0 + dw
+        self.intercept_ = float(t.mean() - H.mean(axis=0) @ self.coef_)
+        resid = t - self.intercept_ - H @ self.coef_
+        k = 2.0  # pseudo-endpoints at the default spread
+        self.spread_ = float(np.sqrt((np.sum(resid**2) + k * DEFAULT_SPREAD**2) / (len(t) + k)))
+        self.n_endpoints_ = len(t)
+        return self
+
+    def predict(self, X: ArrayLike) -> NDArray:
+        check_is_fitted(self, "coef_")
+        H = np.asarray(X, dtype=float).reshape(-1, len(FEATURE_NAMES))
+        return self.intercept_ + H @ self.coef_
+
+
+def own_log_scale(once: NDArray, unit_work: NDArray, y: NDArray,
+                  start: float) -> tuple[float, float]:
+    """The speed an endpoint's own runs show: ``y ~ once + exp(log_s) * unit_work``.
+
+    Returns ``(log_s, sd)``: a Huber fit on a log scale (a preempted run must not drag
+    the speed) and its standard error (the robust residual spread, shrunk towards 10%
+    per run, over the square root of the count).
+    """
+    from scipy.optimize import minimize_scalar
+
+    ly = np.log(y)
+    c = 0.2  # Huber threshold on the log scale (~20%)
+
+    def resid(ls: float) -> NDArray:
+        return ly - np.log(np.maximum(once + np.exp(ls) * unit_work, 1e-12))
+
+    def loss(ls: float) -> float:
+        a = np.abs(resid(ls))
+        return float(np.sum(np.where(a < c, a**2, 2 * c * a - c**2)))
+
+    if not np.any(unit_work > 0):
+        return start, 1e3
+    ls = float(minimize_scalar(loss, bounds=(start - 15, start + 15), method="bounded",
+                               options={"xatol": 1e-4}).x)
+    r = resid(ls)
+    n = len(y)
+    mad = 1.4826 * float(np.median(np.abs(r))) if n > 2 else 0.0
+    var = (n * mad**2 + 0.1**2) / (n + 1)
+    return ls, float(np.sqrt(var / n))
+
+
+def coefficient_prior(coefs: NDArray, log_scales: NDArray, log_scale: float, spread: float,
+                      floor_sd: NDArray, scaled: NDArray) -> tuple[NDArray, NDArray]:
+    """Prior ``(mean, cov)`` of a composite model's coefficients for a new endpoint.
+
+    Parameters
+    ----------
+    coefs:
+        ``(m, d)`` fitted coefficients of the other endpoints.
+    log_scales:
+        Their log characteristic runtimes.
+    log_scale, spread:
+        The new endpoint's predicted log characteristic runtime and its uncertainty.
+    floor_sd:
+        Minimum prior spread per coefficient (so a term no other endpoint needed can still
+        be learned).
+    scaled:
+        Which coefficients scale with the endpoint's speed (the work terms).  The others
+        (per-task overhead: dispatch, start-up) are pooled across endpoints unscaled.
+
+    The shape of the work law (coefficients per unit of characteristic runtime) is the
+    mean of the others'; one common speed factor with spread ``spread`` scales it, plus
+    the endpoints' disagreement about the shape.
+    """
+    scaled = np.asarray(scaled, dtype=bool)
+    s = float(np.exp(log_scale))
+    norm = np.where(scaled, np.exp(-log_scales)[:, None], 1.0)
+    shapes = coefs * norm
+    shape = shapes.mean(axis=0)
+    # A few endpoints understate how much shapes differ: unbiased variance plus a doubt
+    # that fades as more endpoints agree.
+    m = len(shapes)
+    disagreement = ((shapes.var(axis=0, ddof=1) if m > 1 else 0.0)
+                    + (SHAPE_SPREAD * shape) ** 2 / m)
+    factor = np.where(scaled, s, 1.0)
+    mean = factor * shape
+    common = np.where(scaled, spread * mean, 0.0)
+    cov = (np.outer(common, common) + np.diag(factor**2 * disagreement)
+           + np.diag(np.asarray(floor_sd, dtype=float) ** 2))
+    return mean, cov

@@ -1,0 +1,33 @@
+"""Work: ``seconds = per_step * steps + per_sample * samples * epochs``.
+
+Keras trains in steps of ``batch_size`` samples; small models pay mostly a fixed cost per
+step (Python, kernel launches), large ones per sample, so both terms are kept.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from profiler.law import LinearLaw
+
+
+def steps(samples: NDArray, epochs: NDArray, batch_size: NDArray) -> NDArray:
+    """Optimizer steps of a task; ``batch_size`` 0 (unknown) counts one step per epoch."""
+    b = np.where(batch_size > 0, batch_size, np.maximum(samples, 1))
+    return epochs * np.ceil(samples / b)
+
+
+class WorkModel(LinearLaw):
+    """Training time proportional to work.  ``X`` columns: samples, epochs, batch_size.
+
+    Parameters are those of :class:`~profiler.law.LinearLaw`.
+    """
+
+    terms = ("per_step_s", "per_sample_epoch_s")
+
+    def basis(self, X: ArrayLike) -> NDArray:
+        A = np.atleast_2d(np.asarray(X, dtype=float))
+        if A.shape[1] != 3:
+            raise ValueError("X needs columns (samples, epochs, batch_size)")
+        return np.column_stack([steps(A[:, 0], A[:, 1], A[:, 2]), A[:, 0] * A[:, 1]])

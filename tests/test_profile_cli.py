@@ -1,0 +1,125 @@
+"""``delta profile``: round trips through files and one-line errors for bad input."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from delta.cli import main
+from tests.conftest import run_delta
+
+LAW = {"fast": (0.4, 1e-3), "slow": (0.9, 6e-3)}
+
+
+def write_observations(path, noise=0.02):
+    rng = np.random.default_rng(0)
+    lines = ["endpoint,task,samples,epochs,batch_size,seconds,cores,clock_ghz"]
+    for ep, (o, k) in LAW.items():
+        cores = 8 if ep == "fast" else 2
+        for s, e in [(100, 1), (400, 2), (200, 5), (800, 1), (300, 4), (600, 3)]:
+            t = (o + k * s * e) * rng.lognormal(0, noise)
+            lines.append(f"{ep},train,{s},{e},32,{t:.5f},{cores},3.0")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def cli(capsys, *args):
+    """Run ``delta`` in-process; returns (exit code, stdout, stderr)."""
+    try:
+        main(list(args))
+        code = 0
+    except SystemExit as exc:
+        code = exc.code or 0
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_predict_round_trip_json(tmp_path):
+    obs = write_observations(tmp_path / "obs.csv")
+    q = tmp_path / "q.jsonl"
+    q.write_text('{"endpoint": "slow", "samples": 500, "epochs": 3, "batch_size": 32}\n'
+                 '{"endpoint": "fast", "samples": 500, "epochs": 3, "batch_size": 32, "id": "a"}\n'
+                 '{"endpoint": "new", "samples": 500, "epochs": 3, "cores": 16, "clock_ghz": 3.5}\n')
+    r = run_delta("profile", "predict", "-o", str(obs), "-q", str(q), "--format", "json")
+    assert r.returncode == 0, r.stderr
+    rows = json.loads(r.stdout)
+    assert [x["endpoint"] for x in rows] == ["slow", "fast", "new"]  # one per query, in order
+    assert rows[1]["id"] == "a"  # the row's own keys come back
+    for x, ep in zip(rows[:2], ("slow", "fast")):
+        o, k = LAW[ep]
+        assert x["p50"] == pytest.approx(o + k * 1500, rel=0.1)
+        assert x["p10"] < x["p50"] < x["p90"] and x["profile"] == "observations"
+    assert rows[2]["profile"] == "hardware prior"
+    assert rows[2]["p50"] < rows[1]["p90"]  # declared faster than "fast": ranked with it
+
+
+def test_suggest_returns_k_distinct_candidates_in_order(tmp_path, capsys):
+    obs = write_observations(tmp_path / "obs.csv")
+    c = tmp_path / "c.csv"
+    c.write_text("endpoint,samples,epochs,batch_size\n" + "".join(
+        f"slow,{s},{e},32\n" for s in (50, 200, 800, 1600) for e in (1, 3, 10)))
+    code, out, err = cli(capsys, "profile", "suggest", "-o", str(obs), "-c", str(c), "--n", "5",
+                         "-f", "json")
+    assert code == 0, err
+    rows = json.loads(out)
+    assert [r["order"] for r in rows] == [1, 2, 3, 4, 5]
+    assert len({(r["samples"], r["epochs"]) for r in rows}) == 5
+    code, out, _ = cli(capsys, "profile", "suggest", "-o", str(obs), "-c", str(c), "--n", "2")
+    assert code == 0 and "Run next" in out
+
+
+def test_show_prints_curves_error_and_count(tmp_path, capsys):
+    obs = write_observations(tmp_path / "obs.csv")
+    code, out, err = cli(capsys, "profile", "show", "slow", "-o", str(obs), "-f", "json")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["n_observations"] == 6 and doc["source"] == "observations"
+    assert doc["error_so_far"]["n"] == 6 and doc["error_so_far"]["median_ape"] < 0.2
+    assert doc["curves"][0]["variable"] == "work"
+    p50 = [p["p50"] for p in doc["curves"][0]["points"]]
+    assert p50 == sorted(p50)  # more samples, more seconds
+    code, out, _ = cli(capsys, "profile", "show", "slow", "-o", str(obs))
+    assert code == 0 and "error so far" in out and "seconds vs samples" in out
+
+
+@pytest.mark.parametrize("queries, problem", [
+    ("endpoint,epochs\nslow,3\n", "missing column 'samples' in queries"),
+    ("endpoint,samples,epochs\nslow,many,3\n", "'samples' must be a number, got 'many'"),
+    ("endpoint,samples,epochs\nslow,-5,3\n", "'samples' must not be negative"),
+    ("endpoint,samples,epochs\nghost,5,3\n", "unknown endpoint 'ghost'"),
+    ("endpoint,samples,epochs,cores\nnew,5,3,lots\n", "'cores' must be a number"),
+])
+def test_bad_queries_are_one_line_errors(tmp_path, capsys, queries, problem):
+    obs = write_observations(tmp_path / "obs.csv")
+    q = tmp_path / "q.csv"
+    q.write_text(queries)
+    code, _, err = cli(capsys, "profile", "predict", "-o", str(obs), "-q", str(q))
+    assert code == 2
+    assert err.startswith("delta: error: ") and problem in err and err.count("\n") == 1, err
+
+
+@pytest.mark.parametrize("observations, problem", [
+    ("endpoint,samples,epochs,seconds\nslow,5,3,-1\n", "'seconds' must not be negative"),
+    ("endpoint,samples,epochs\nslow,5,3\n", "missing column 'seconds'"),
+    ("endpoint,samples,epochs,seconds\nslow,5,3,fast\n", "'seconds' must be a number"),
+])
+def test_bad_observations_are_one_line_errors(tmp_path, capsys, observations, problem):
+    obs = tmp_path / "obs.csv"
+    obs.write_text(observations)
+    q = tmp_path / "q.csv"
+    q.write_text("endpoint,samples,epochs\nslow,5,3\n")
+    code, _, err = cli(capsys, "profile", "predict", "-o", str(obs), "-q", str(q))
+    assert code == 2 and problem in err and "obs.csv" in err and err.count("\n") == 1, err
+
+
+def test_bad_arguments_are_one_line_errors(tmp_path, capsys):
+    obs = write_observations(tmp_path / "obs.csv")
+    code, _, err = cli(capsys, "profile", "suggest", "-o", str(obs), "-c", str(obs), "--n", "-2")
+    assert code == 2 and "--n: must be at least 1, got -2" in err and err.count("\n") == 1
+    code, _, err = cli(capsys, "profile", "predict", "-o", str(tmp_path / "nope.csv"), "-q",
+                       str(obs))
+    assert code == 2 and "nope.csv: no such file" in err and err.count("\n") == 1
+    code, _, err = cli(capsys, "profile", "show", "ghost", "-o", str(obs), "--no-store")
+    assert code == 2 and "unknown endpoint 'ghost'" in err

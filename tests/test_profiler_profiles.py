@@ -1,0 +1,142 @@
+"""Profiles across endpoints: hardware prior, hand-over to data, experiment design."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from delta.observations import Observation
+from profiler import HardwareSpec, fit_profiles, suggest
+
+# A fleet whose speed follows its hardware: time ~ 1 / (clock * sqrt(cores)), arm 1.5x slower.
+FLEET = {
+    "desk": HardwareSpec(cores=8, clock_ghz=3.6, memory_gb=16),
+    "laptop": HardwareSpec(cores=4, clock_ghz=2.4, memory_gb=8),
+    "pi4": HardwareSpec(cores=4, clock_ghz=1.5, memory_gb=4, arch="arm64"),
+    "pi3": HardwareSpec(cores=4, clock_ghz=1.2, memory_gb=1, arch="arm64"),
+    "server": HardwareSpec(cores=32, clock_ghz=2.8, memory_gb=128),
+}
+CONFIGS = [(100, 1), (500, 2), (250, 5), (1000, 1), (400, 8), (800, 4), (150, 10), (600, 6)]
+
+
+def speed(hw: HardwareSpec) -> float:
+    return (1.5 if hw.arch == "arm64" else 1.0) / (hw.clock_ghz * hw.cores**0.5)
+
+
+def law(ep: str, samples: int, epochs: int) -> float:
+    s = speed(FLEET[ep])
+    return 0.3 + 8 * s * (0.002 * epochs * np.ceil(samples / 32) + 5e-5 * samples * epochs)
+
+
+def runs(ep: str, configs=CONFIGS, noise: float = 0.03, seed: int = 0) -> list[Observation]:
+    rng = np.random.default_rng(seed)
+    return [Observation(endpoint=ep, seconds=law(ep, s, e) * rng.lognormal(0, noise),
+                        samples=s, epochs=e, batch_size=32) for s, e in configs]
+
+
+def fleet_runs(exclude: str) -> list[Observation]:
+    return [o for i, ep in enumerate(FLEET) if ep != exclude for o in runs(ep, seed=i)]
+
+
+def test_single_endpoint_recovers_its_law():
+    prof = fit_profiles(runs("desk", noise=0.0), {"desk": FLEET["desk"]})["desk"]
+    assert prof.source == "observations" and prof.n_observations == len(CONFIGS)
+    assert prof.predict(700, 3, 32).p50 == pytest.approx(law("desk", 700, 3), rel=0.02)
+    once, per_epoch = prof.epoch_cost(700, 32)
+    assert once + 3 * per_epoch == pytest.approx(prof.predict(700, 3, 32).p50, rel=1e-9)
+
+
+def test_cold_start_ranks_an_unseen_endpoint_from_its_hardware():
+    for held_out in ("pi3", "laptop", "server"):
+        profs = fit_profiles(fleet_runs(held_out), FLEET)
+        assert profs[held_out].source == "hardware prior"
+        assert profs[held_out].n_observations == 0
+        p50 = {ep: p.predict(500, 4, 32).p50 for ep, p in profs.items()}
+        truth = {ep: law(ep, 500, 4) for ep in FLEET}
+        assert sorted(p50, key=p50.get) == sorted(truth, key=truth.get), held_out
+        q = profs[held_out].predict(500, 4, 32)
+        assert q.p10 < truth[held_out] < q.p90
+
+
+def test_nothing_observed_anywhere_still_ranks_by_declared_capacity():
+    profs = fit_profiles([], FLEET)
+    assert all(p.source == "hardware prior" for p in profs.values())
+    assert profs["server"].predict(500, 4, 32).p50 < profs["pi3"].predict(500, 4, 32).p50
+    q = profs["pi3"].predict(500, 4, 32)
+    assert q.p90 / q.p10 > 3  # uncalibrated: honestly wide
+
+
+def test_own_runs_take_over_from_the_prior_without_a_cliff():
+    fleet = fleet_runs("pi4")
+    own = runs("pi4", configs=[(300, 3), (900, 1), (120, 8), (700, 5), (450, 2), (1000, 6),
+                               (200, 1), (800, 8)], seed=9)
+    truth = law("pi4", 600, 6)
+    preds, errs = [], []
+    for n in range(len(own) + 1):
+        prof = fit_profiles(fleet + own[:n], FLEET)["pi4"]
+        assert prof.source == ("observations" if n else "hardware prior")
+        preds.append(prof.predict(600, 6, 32))
+        errs.append(abs(preds[-1].p50 - truth) / truth)
+    for before, after in itertools.pairwise(preds):
+        # No cliff: each new run moves the median within the previous 80% interval.
+        assert before.p10 <= after.p50 <= before.p90
+    assert errs[-1] < 0.05 and errs[-1] < errs[0]
+    widths = [(q.p90 - q.p10) / q.p50 for q in preds]
+    assert widths[-1] < widths[0]
+
+
+def test_a_preempted_run_does_not_wreck_a_profile():
+    own = runs("laptop")
+    hw = {"laptop": FLEET["laptop"]}
+    clean = fit_profiles(own, hw)["laptop"].predict(700, 3, 32).p50
+    own[2] = Observation(endpoint="laptop", seconds=own[2].seconds * 10, samples=own[2].samples,
+                         epochs=own[2].epochs, batch_size=32)
+    hit = fit_profiles(own, hw)["laptop"].predict(700, 3, 32).p50
+    assert hit == pytest.approx(clean, rel=0.05)
+    assert clean == pytest.approx(law("laptop", 700, 3), rel=0.15)
+
+
+def test_failed_runs_and_other_tasks_are_ignored():
+    own = runs("desk") + [Observation(endpoint="desk", seconds=999.0, samples=500, epochs=2,
+                                      batch_size=32, ok=False),
+                          Observation(endpoint="desk", seconds=5.0, task="transfer", bytes=10**6)]
+    prof = fit_profiles(own, {"desk": FLEET["desk"]})["desk"]
+    assert prof.n_observations == len(CONFIGS)
+
+
+def grid_candidates(ep: str) -> list[tuple[str, np.ndarray]]:
+    return [(ep, np.array([s, e, b, 0, 0, 0], dtype=float))
+            for s in (50, 200, 800, 1600) for e in (1, 3, 10) for b in (16, 64)]
+
+
+def test_suggest_spreads_over_the_queried_region():
+    profs = fit_profiles(fleet_runs("pi3"), FLEET)
+    cands = grid_candidates("pi3")
+    picks = suggest(profs, cands, 10)
+    assert len(set(picks)) == 10  # not ten copies of one point
+    rows = np.array([cands[i][1] for i in picks])
+    work = rows[:, 0] * rows[:, 1]
+    all_work = np.array([c[1][0] * c[1][1] for c in cands])
+    # The picks span the region: both ends of the work range and both batch sizes.
+    assert work.min() <= np.quantile(all_work, 0.25) and work.max() >= np.quantile(all_work, 0.75)
+    assert set(rows[:, 2]) == {16.0, 64.0}
+
+
+def test_suggest_prefers_cheap_runs_at_equal_information():
+    profs = fit_profiles(fleet_runs("pi3"), FLEET)
+    # Two copies of the grid, one with ten times the epochs: per unit of work the same
+    # information about the law's shape, ten times the cost.
+    cheap = grid_candidates("pi3")
+    dear = [(ep, r * np.array([1, 10, 1, 1, 1, 1])) for ep, r in cheap]
+    first = suggest(profs, cheap + dear, 1, queries=cheap)[0]
+    assert first < len(cheap)
+
+
+def test_suggest_shares_one_budget_across_endpoints():
+    profs = fit_profiles(fleet_runs("pi3"), FLEET)
+    cands = grid_candidates("pi3") + grid_candidates("desk")
+    picks = suggest(profs, cands, 4)
+    # The unobserved endpoint is where the uncertainty is.
+    assert all(cands[i][0] == "pi3" for i in picks[:2])
