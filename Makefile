@@ -4,7 +4,7 @@ SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 RUN := $(UV) run --frozen
 
-.PHONY: install demo test test-fast proto clean
+.PHONY: install demo test test-fast proto clean notebooks-strip
 
 install: .venv/.synced
 
@@ -27,6 +27,10 @@ test-fast: install
 # Regenerate delta/_proto from proto/delta/v1/delta.proto (tests/test_proto.py fails when stale).
 proto: install
 	$(RUN) python proto/generate.py
+
+# Clear notebook outputs before committing (tests/test_notebooks.py fails on committed outputs).
+notebooks-strip: install
+	$(RUN) python notebooks/strip_outputs.py
 
 clean:
 	rm -rf .venv .pytest_cache
