@@ -93,7 +93,8 @@ def evaluate(fleet: list[Observation], hardware: dict, ep: str, chosen: list[Obs
     return q, np.array([o.seconds for o in test])
 
 
-def selection_curves(obs: list[Observation], hardware: dict, with_fleet: bool) -> dict:
+def selection_curves(obs: list[Observation], hardware: dict, with_fleet: bool,
+                     seeds: range) -> dict:
     """Per n: designed and random median/mean APE, coverage and width, over seeds/endpoints."""
     out: dict = {n: {"designed": [], "random": [], "random2n": []} for n in N_EXPERIMENTS}
     grid = [o for o in obs if not o.extra.get("repeat")]
@@ -101,7 +102,7 @@ def selection_curves(obs: list[Observation], hardware: dict, with_fleet: bool) -
         mine = [o for o in grid if o.endpoint == ep]
         fleet = [o for o in grid if o.endpoint != ep] if with_fleet else []
         hw = hardware if with_fleet else {ep: hardware[ep]}
-        for seed in range(SEEDS):
+        for seed in seeds:
             rng = np.random.default_rng(seed)
             order = rng.permutation(len(mine))
             n_test = int(HELD_OUT * len(mine))
@@ -183,7 +184,11 @@ def refit_cost(obs: list[Observation]) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--regenerate", action="store_true", help="re-measure the grid first")
+    ap.add_argument("--seeds", type=int, default=SEEDS, help="seeds to average over")
+    ap.add_argument("--first-seed", type=int, default=0,
+                    help="first seed (develop on other seeds than the reported 0..)")
     args = ap.parse_args()
+    seeds = range(args.first_seed, args.first_seed + args.seeds)
     if args.regenerate or not GRID.exists():
         from bench.profiler_grid import generate
 
@@ -202,10 +207,10 @@ def main() -> None:
     for with_fleet in (True, False):
         label = ("new endpoint, other endpoint fully observed (fleet prior)" if with_fleet
                  else "endpoint alone (reference-law prior)")
-        print(f"\n{label}; held-out configurations, {SEEDS} seeds x 2 endpoints")
+        print(f"\n{label}; held-out configurations, {len(seeds)} seeds x 2 endpoints")
         print(f"{'n':>3} {'designed med/mean APE':>22} {'random':>15} {'random 2n':>15} "
               f"{'cover(d)':>9} {'width(d)':>9} {'cover(r)':>9}")
-        curves = selection_curves(obs, hardware, with_fleet)
+        curves = selection_curves(obs, hardware, with_fleet, seeds)
         for n, c in curves.items():
             d, r, r2 = (summarise(c[k]) for k in ("designed", "random", "random2n"))
             print(f"{n:>3} {d[0]:>10.1%} /{d[1]:>8.1%} {r[0]:>6.1%} /{r[1]:>6.1%} "
