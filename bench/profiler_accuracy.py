@@ -16,7 +16,7 @@ configuration per (endpoint, model) for the noise floor.  The analysis prints:
 - cold start: an emulated fleet (the FLoX testbed's hardware, durations = real runs x the
   emulator's hidden speed) where each endpoint is predicted from hardware alone and ranked
   against the others;
-- refit cost of ``fit_profiles`` at fleet scale.
+- refit cost of ``fit_profiles`` at fleet scale, from scratch and incremental.
 """
 
 from __future__ import annotations
@@ -166,19 +166,34 @@ def cold_start(obs: list[Observation]) -> tuple[float, float, int]:
     return good / pairs, float(np.median(errs)), pairs
 
 
-def refit_cost(obs: list[Observation]) -> float:
-    """Median seconds of one ``fit_profiles`` over 100 endpoints x 30 runs."""
-    base = [o for o in obs if o.endpoint == "local-t1" and not o.extra.get("repeat")][:30]
-    fleet = [Observation(endpoint=f"e{i}", seconds=o.seconds * (1 + i % 7), samples=o.samples,
-                         epochs=o.epochs, batch_size=o.batch_size, model_params=o.model_params)
-             for i in range(100) for o in base]
+def refit_cost(obs: list[Observation]) -> tuple[float, float, float]:
+    """Refit after a round: 100 endpoints x 30 runs, 10 of them report one more run.
+
+    Returns median seconds of ``fit_profiles`` from scratch, incremental (``previous=``
+    the last round's profiles) and the largest relative difference of their p50s.
+    """
+    base = [o for o in obs if o.endpoint == "local-t1" and not o.extra.get("repeat")]
+
+    def runs(i: int, lo: int, hi: int) -> list[Observation]:
+        return [Observation(endpoint=f"e{i}", seconds=o.seconds * (1 + i % 7),
+                            samples=o.samples, epochs=o.epochs, batch_size=o.batch_size,
+                            model_params=o.model_params) for o in base[lo:hi]]
+
     hw = {f"e{i}": HardwareSpec(cores=1 + i % 8, clock_ghz=1.0 + (i % 5) / 2) for i in range(100)}
-    times = []
+    before = [o for i in range(100) for o in runs(i, 0, 30)]
+    after = before + [o for i in range(0, 100, 10) for o in runs(i, 30, 31)]
+    previous = fit_profiles(before, hw)
+    times: dict[str, list[float]] = {"scratch": [], "incremental": []}
     for _ in range(3):
-        t0 = time.perf_counter()
-        fit_profiles(fleet, hw)
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times))
+        for key, prev in (("scratch", None), ("incremental", previous)):
+            t0 = time.perf_counter()
+            profs = fit_profiles(after, hw, previous=prev)
+            times[key].append(time.perf_counter() - t0)
+            p50 = np.array([p.quantiles(np.array([row(base[0])]))[0, 1] for p in profs.values()])
+            if key == "scratch":
+                ref = p50
+    diff = float(np.max(np.abs(p50 / ref - 1)))
+    return float(np.median(times["scratch"])), float(np.median(times["incremental"])), diff
 
 
 def main() -> None:
@@ -221,7 +236,10 @@ def main() -> None:
     acc, cold_ape, pairs = cold_start(obs)
     print(f"\ncold start (FLoX fleet, leave one out): {acc:.0%} of {pairs} pairs ranked "
           f"correctly from hardware alone; median APE of the hardware-only p50 {cold_ape:.0%}")
-    print(f"refit: fit_profiles over 100 endpoints x 30 runs takes {refit_cost(obs):.3f} s")
+    scratch, incremental, diff = refit_cost(obs)
+    print(f"refit after a round (100 endpoints x 30 runs, 10 report one more): from scratch "
+          f"{scratch:.3f} s, incremental {incremental:.3f} s ({scratch / incremental:.1f}x; "
+          f"largest p50 difference {diff:.1e})")
     print(f"(analysis took {time.perf_counter() - t0:.0f} s)")
 
 

@@ -66,6 +66,8 @@ class LinearLaw(RegressorMixin, BaseEstimator):
         shrinking towards ``noise_prior``).
     n_obs_:
         Observations fitted.
+    n_iter_:
+        Least-squares solves the robust re-weighting took.
     loo_spread_:
         Robust log-scale spread of the leave-one-out residuals (0 unless ``calibrate``).
     """
@@ -107,8 +109,8 @@ class LinearLaw(RegressorMixin, BaseEstimator):
         if np.any(~np.isfinite(t)) or np.any(t <= 0):
             raise ValueError("durations must be positive and finite")
         mu, cov = self._prior(Phi, t)
-        (self.coef_, self.cov_, self.sigma_, self.residual_spread_,
-         self.dof_) = fit_law(Phi, t, mu, cov, self.huber_c, self.max_iter, self.noise_prior,
+        (self.coef_, self.cov_, self.sigma_, self.residual_spread_, self.dof_,
+         self.n_iter_) = fit_law(Phi, t, mu, cov, self.huber_c, self.max_iter, self.noise_prior,
                               self.noise_fixed)
         self.n_obs_ = len(t)
         self.loo_spread_ = 0.0
@@ -128,7 +130,7 @@ class LinearLaw(RegressorMixin, BaseEstimator):
         """
         self.coef_, self.cov_ = np.asarray(coef, dtype=float), np.asarray(cov, dtype=float)
         self.sigma_, self.residual_spread_, self.dof_, self.n_obs_ = self.noise_prior, 0.0, 0, 0
-        self.loo_spread_ = 0.0
+        self.loo_spread_, self.n_iter_ = 0.0, 0
         return self
 
     def predict(self, X: ArrayLike) -> NDArray:
@@ -150,10 +152,11 @@ def weak_prior_sd(Phi: NDArray, y: NDArray) -> NDArray:
 
 def fit_law(Phi: NDArray, t: NDArray, mu: NDArray, prior_cov: NDArray, huber_c: float = 1.5,
             max_iter: int = 20, noise_prior: float = DEFAULT_REL_SIGMA,
-            noise_fixed: bool = False) -> tuple[NDArray, NDArray, float, float, int]:
+            noise_fixed: bool = False) -> tuple[NDArray, NDArray, float, float, int, int]:
     """MAP fit of ``t ~ Phi @ coef``, ``coef >= 0``.
 
-    Returns ``(coef, cov, sigma, residual_spread, dof)``: the relative run noise ``sigma``
+    Returns ``(coef, cov, sigma, residual_spread, dof, n_iter)`` (``n_iter``: least-squares
+    solves): the relative run noise ``sigma``
     is the residual spread shrunk towards ``noise_prior`` (or ``noise_prior`` itself when
     ``noise_fixed``).
 
@@ -174,7 +177,9 @@ def fit_law(Phi: NDArray, t: NDArray, mu: NDArray, prior_cov: NDArray, huber_c: 
     # Noise sd proportional to the runtime: weight by 1/prediction (1/t only to start;
     # weighting by the measured t would favour the runs that happened to be fast).
     level = t.copy()
-    for _ in range(max(max_iter, 1)):
+    step_before = None
+    n_iter = 0
+    for n_iter in range(1, max(max_iter, 1) + 1):
         w = np.sqrt(hub) / (sigma * level) if n else np.zeros(0)
         A = np.vstack([Phi * w[:, None], prior_rows]) if n else prior_rows
         b = np.concatenate([t * w, prior_rhs]) if n else prior_rhs
@@ -182,7 +187,20 @@ def fit_law(Phi: NDArray, t: NDArray, mu: NDArray, prior_cov: NDArray, huber_c: 
         if n == 0:
             coef = new
             break
-        pred = np.maximum(Phi @ new, 1e-12)
+        # np.allclose(new, coef, rtol=1e-7, atol=1e-15), without its overhead (this
+        # loop runs a few times per endpoint per refit).
+        step = new - coef
+        done = bool(np.all(np.abs(step) <= 1e-15 + 1e-7 * np.abs(coef)))
+        coef = new
+        if not done and step_before is not None:
+            # The re-weighting contracts linearly (each step ~0.4 of the last): jump to
+            # the limit of that geometric series (Aitken).  Only the path changes: the
+            # fixed point, and the test for it, are those of the plain iteration.
+            ratio = float(np.linalg.norm(step) / max(np.linalg.norm(step_before), 1e-300))
+            if 0.0 < ratio < 0.9:
+                coef = np.maximum(new + ratio / (1.0 - ratio) * step, 0.0)
+        step_before = step
+        pred = np.maximum(Phi @ coef, 1e-12)
         level = np.maximum(pred, 1e-3 * t)
         r = np.log(t / pred)
         mad = 1.4826 * _median(np.abs(r - _median(r))) if n > 2 else 0.0
@@ -196,16 +214,12 @@ def fit_law(Phi: NDArray, t: NDArray, mu: NDArray, prior_cov: NDArray, huber_c: 
         # Huber weights on the residual the least squares sees (relative, not log): a
         # preempted run 10x too slow is a relative residual of 9, not log(10).
         hub = np.minimum(1.0, huber_c * sigma / np.maximum(np.abs(t / pred - 1.0), 1e-12))
-        # np.allclose(new, coef, rtol=1e-7, atol=1e-15), without its overhead (this
-        # loop runs a few times per endpoint per refit).
-        done = bool(np.all(np.abs(new - coef) <= 1e-15 + 1e-7 * np.abs(coef)))
-        coef = new
         if done:
             break
     w = (np.sqrt(hub) / (sigma * level)) if n else np.zeros(0)
     precision = prior_prec + (Phi * (w**2)[:, None]).T @ Phi
     cov = np.linalg.pinv(precision, hermitian=True)
-    return coef, cov, sigma, robust, dof
+    return coef, cov, sigma, robust, dof, n_iter
 
 
 def prior_posteriors(mu: NDArray, prior_cov: NDArray) -> tuple[NDArray, NDArray, NDArray]:

@@ -10,6 +10,7 @@ others' summary is built once and each endpoint leaves itself out by a downdate.
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -54,6 +55,18 @@ MAX_REFERENCE_ROWS = 200
 
 
 @dataclass(frozen=True)
+class FitState:
+    """An endpoint's law fitted on its own runs alone, and a digest of those runs.
+
+    The first pass of :func:`fit_profiles` depends on nothing but the endpoint's own runs,
+    so a refit reuses it as is while they are unchanged (most endpoints, most rounds).
+    """
+
+    alone: CompositeModel
+    digest: bytes
+
+
+@dataclass(frozen=True)
 class Profile:
     """A fitted runtime model of one endpoint for one task kind.
 
@@ -66,6 +79,9 @@ class Profile:
     n_observations: int
     model: CompositeModel
     defaults: dict[str, float] = field(default_factory=dict)
+    #: What an incremental refit reuses (``fit_profiles(..., previous=...)``).
+    state: FitState | None = None
+
 
     def rows(self, samples: ArrayLike, epochs: ArrayLike, batch_size: ArrayLike,
              threads: ArrayLike | None = None, model_params: ArrayLike | None = None,
@@ -109,7 +125,7 @@ def usable(o, task: str) -> bool:
 
 def fit_profiles(observations: Iterable, hardware: Mapping[str, HardwareSpec],
                  task: str = "train", *, variables: tuple[str, ...] | None = None,
-                 ) -> dict[str, Profile]:
+                 previous: Mapping[str, Profile] | None = None) -> dict[str, Profile]:
     """Fit one profile per endpoint named in ``hardware``.
 
     Parameters
@@ -122,6 +138,12 @@ def fit_profiles(observations: Iterable, hardware: Mapping[str, HardwareSpec],
         The task kind to model.
     variables:
         Composite variables to use; default: those the observations vary.
+    previous:
+        The profiles of the last refit (e.g. the round before), for an incremental refit:
+        an endpoint whose runs are unchanged keeps its first-pass fit (:class:`FitState`),
+        so that pass costs only the endpoints that reported new runs.  The result is
+        exactly that of a refit from scratch.  (The second pass depends on the fleet, which
+        moved, so it is redone: a noise-fixed re-weighting, the cheaper of the two.)
 
     Returns
     -------
@@ -146,7 +168,11 @@ def fit_profiles(observations: Iterable, hardware: Mapping[str, HardwareSpec],
     ref = np.unique(X_all, axis=0)[-MAX_REFERENCE_ROWS:] if len(X_all) else X_all
 
     # Pass 1: every observed endpoint alone, with a weak prior (for its law's shape).
-    alone = {ep: CompositeModel(variables=variables).fit(X, y) for ep, (X, y) in data.items()}
+    digests = {ep: _digest(X, y) for ep, (X, y) in data.items()}
+    kept = {ep: previous[ep].state.alone for ep in data
+            if previous and _unchanged(previous.get(ep), digests[ep], variables)}
+    alone = {ep: kept[ep] if ep in kept else CompositeModel(variables=variables).fit(X, y)
+             for ep, (X, y) in data.items()}
     features = dict(zip(hardware, hardware_features(list(hardware.values()))))
     # The fleet each prior is learned from, summarised once (leaving an endpoint out of it
     # is a downdate, so a refit stays linear in the fleet).  With nobody else observed,
@@ -178,7 +204,8 @@ def fit_profiles(observations: Iterable, hardware: Mapping[str, HardwareSpec],
         noise = shrunk_noise(alone[ep].residual_spread_, alone[ep].dof_, view.noise)
         model = CompositeModel(variables=variables, prior_mean=mean, prior_cov=cov,
                                noise_prior=noise, noise_fixed=True, calibrate=True).fit(X, y)
-        profiles[ep] = Profile(ep, "observations", len(y), model, ep_defaults)
+        profiles[ep] = Profile(ep, "observations", len(y), model, ep_defaults,
+                               FitState(alone[ep], digests[ep]))
     if unobserved:
         pool = fleet if fleet is not None else reference
         models = pool.prior_models([features[eps[0]] for eps in unobserved.values()])
@@ -186,6 +213,20 @@ def fit_profiles(observations: Iterable, hardware: Mapping[str, HardwareSpec],
             for ep in eps:
                 profiles[ep] = Profile(ep, "hardware prior", 0, model, defaults)
     return {ep: profiles[ep] for ep in hardware}
+
+
+def _digest(X: NDArray, y: NDArray) -> bytes:
+    """A fingerprint of an endpoint's runs (to tell unchanged ones at the next refit)."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update(np.ascontiguousarray(X).tobytes())
+    h.update(np.ascontiguousarray(y).tobytes())
+    return h.digest()
+
+
+def _unchanged(old: Profile | None, digest: bytes, variables: tuple[str, ...]) -> bool:
+    """Whether ``old`` was fitted on exactly these runs with these variables."""
+    return (old is not None and old.state is not None and old.state.digest == digest
+            and tuple(old.state.alone.variables) == tuple(variables))
 
 
 class _FleetPrior:
