@@ -37,8 +37,8 @@ from profiler import HardwareSpec, fit_profiles, suggest
 from profiler.composite import FEATURES
 
 GRID = HERE / "data" / "profiler_grid.csv"
-N_EXPERIMENTS = (2, 3, 4, 6, 8, 12)
-SEEDS = 10
+N_EXPERIMENTS = (2, 3, 4, 6, 8)
+SEEDS = 40
 HELD_OUT = 0.5
 
 

@@ -31,6 +31,9 @@ from profiler.profiles import Profile
 #: Relative spread of the law's misfit (real runtimes stray from any simple law by tens of
 #: percent away from where it was fitted).
 DISCREPANCY = 0.2
+#: Absolute run-to-run jitter of a task's duration in seconds (process scheduling,
+#: start-up), on top of the relative noise.
+JITTER_S = 0.1
 #: Length scale of the misfit in natural-log units of each configuration variable (a run
 #: tells a lot about configurations within a factor of ~2.7 of it, little beyond).
 LENGTH_SCALE = 1.0
@@ -79,7 +82,9 @@ def design(candidates: NDArray, queries: NDArray, coef: NDArray, cov: NDArray,
     cost = np.maximum(C @ coef, 1e-9)
     # Relative units throughout: a run's noise and the tuner's doubts are relative.
     Lc, Lq = C / cost[:, None], Q / np.maximum(Q @ coef, 1e-9)[:, None]
-    noise = np.broadcast_to(np.asarray(sigma, dtype=float) ** 2, cost.shape)
+    # A run's relative noise, plus an absolute jitter (scheduling, start-up) that makes
+    # very short runs say less than their relative noise suggests.
+    noise = np.asarray(sigma, dtype=float) ** 2 + (JITTER_S / cost) ** 2
     use_gp = candidate_features is not None and query_features is not None and discrepancy > 0
     if use_gp:
         fc, fq = np.asarray(candidate_features, float), np.asarray(query_features, float)
