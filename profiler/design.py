@@ -107,8 +107,9 @@ def design(candidates: NDArray, queries: NDArray, coef: NDArray, cov: NDArray,
         pick = int(near[np.argmin(cost[near])])
         chosen.append(pick)
         # The pick's current covariance with every candidate, then the rank-one update.
-        col_c = LcS @ Lc[pick] + (tau2 * _kernel(fc, fc[pick:pick + 1], gc, gc[pick:pick + 1])[:, 0]
-                                  if use_gp else 0.0)
+        col_c = LcS @ Lc[pick]
+        if use_gp:
+            col_c = col_c + tau2 * _kernel(fc, fc[[pick]], gc, gc[[pick]])[:, 0]
         for u in done_c:
             col_c = col_c - u * u[pick]
         scale = 1.0 / np.sqrt(denom[pick])

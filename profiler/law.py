@@ -155,10 +155,9 @@ def fit_law(Phi: NDArray, t: NDArray, mu: NDArray, prior_cov: NDArray, huber_c: 
             noise_fixed: bool = False) -> tuple[NDArray, NDArray, float, float, int, int]:
     """MAP fit of ``t ~ Phi @ coef``, ``coef >= 0``.
 
-    Returns ``(coef, cov, sigma, residual_spread, dof, n_iter)`` (``n_iter``: least-squares
-    solves): the relative run noise ``sigma``
-    is the residual spread shrunk towards ``noise_prior`` (or ``noise_prior`` itself when
-    ``noise_fixed``).
+    Returns ``(coef, cov, sigma, residual_spread, dof, n_iter)``: the relative run noise
+    ``sigma`` is the residual spread shrunk towards ``noise_prior`` (or ``noise_prior``
+    itself when ``noise_fixed``); ``n_iter`` counts the least-squares solves.
 
     The noise is multiplicative (relative residual ``r = (t - pred) / pred``) with spread
     ``sigma``; the prior ``N(mu, prior_cov)`` enters as pseudo-observations, so a handful

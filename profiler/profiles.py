@@ -82,7 +82,6 @@ class Profile:
     #: What an incremental refit reuses (``fit_profiles(..., previous=...)``).
     state: FitState | None = None
 
-
     def rows(self, samples: ArrayLike, epochs: ArrayLike, batch_size: ArrayLike,
              threads: ArrayLike | None = None, model_params: ArrayLike | None = None,
              bytes: ArrayLike | None = None) -> NDArray:
@@ -143,7 +142,7 @@ def fit_profiles(observations: Iterable, hardware: Mapping[str, HardwareSpec],
         an endpoint whose runs are unchanged keeps its first-pass fit (:class:`FitState`),
         so that pass costs only the endpoints that reported new runs.  The result is
         exactly that of a refit from scratch.  (The second pass depends on the fleet, which
-        moved, so it is redone: a noise-fixed re-weighting, the cheaper of the two.)
+        moved, so it is redone.)
 
     Returns
     -------
@@ -285,7 +284,7 @@ class _FleetPrior:
 
     def _floor(self, typical: float) -> NDArray:
         """Least prior spread per coefficient for an endpoint whose runs take ``typical``."""
-        # Every term keeps a little room of its own, even one no other endpoint needed.
+        # Overhead terms keep their spread around the pool's line; work terms get a floor.
         return np.where(self.scaled, FLOOR_FRACTION * weak_prior_sd(self.ref_basis,
                                                                     np.array([typical])), 0.0)
 
