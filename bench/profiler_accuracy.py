@@ -11,8 +11,9 @@ configuration per (endpoint, model) for the noise floor.  The analysis prints:
 - noise floor: APE of single repeated runs against their configuration's median, and the
   cross-validated APE of a flexible model (gradient boosting) on the whole grid;
 - median / mean APE on held-out configurations against the number of experiments, for
-  designed (``profiler.suggest``, refitted after each run) vs random selection, averaged
-  over seeds; p10-p90 coverage and width;
+  designed (``profiler.suggest``, refitted after each run) vs random selection of n and
+  2n, averaged over seeds; p10-p90 coverage and width; the designed - random-2n gap in
+  median APE with a paired bootstrap interval over the splits;
 - cold start: an emulated fleet (the FLoX testbed's hardware, durations = real runs x the
   emulator's hidden speed) where each endpoint is predicted from hardware alone and ranked
   against the others;
@@ -38,7 +39,7 @@ from profiler.composite import FEATURES
 
 GRID = HERE / "data" / "profiler_grid.csv"
 N_EXPERIMENTS = (2, 3, 4, 6, 8)
-SEEDS = 40
+SEEDS = 60
 HELD_OUT = 0.5
 
 
@@ -122,6 +123,20 @@ def selection_curves(obs: list[Observation], hardware: dict, with_fleet: bool,
                     picks = [pool[i] for i in rng.permutation(len(pool))[:m]]
                     out[n][key].append(evaluate(fleet, hw, ep, picks, test))
     return out
+
+
+def paired_gap(designed: list, random2n: list, draws: int = 2000) -> tuple[float, float, float]:
+    """Designed minus random-2n median APE, and a 90% bootstrap interval over the runs.
+
+    Both selections share each run's split (seed, endpoint), so runs are resampled in
+    pairs: the interval says whether a gap is larger than what the splits alone make.
+    """
+    d = np.array([np.median(ape(q[:, 1], t)) for q, t in designed])
+    r = np.array([np.median(ape(q[:, 1], t)) for q, t in random2n])
+    idx = np.random.default_rng(0).integers(0, len(d), (draws, len(d)))
+    boot = np.median(d[idx], axis=1) - np.median(r[idx], axis=1)
+    lo, hi = np.quantile(boot, [0.05, 0.95])
+    return float(np.median(d) - np.median(r)), float(lo), float(hi)
 
 
 def summarise(runs: list) -> tuple[float, float, float, float]:
@@ -224,12 +239,14 @@ def main() -> None:
                  else "endpoint alone (reference-law prior)")
         print(f"\n{label}; held-out configurations, {len(seeds)} seeds x 2 endpoints")
         print(f"{'n':>3} {'designed med/mean APE':>22} {'random':>15} {'random 2n':>15} "
-              f"{'cover(d)':>9} {'width(d)':>9} {'cover(r)':>9}")
+              f"{'cover(d)':>9} {'width(d)':>9} {'cover(r)':>9} {'d - r2n [90% CI]':>22}")
         curves = selection_curves(obs, hardware, with_fleet, seeds)
         for n, c in curves.items():
             d, r, r2 = (summarise(c[k]) for k in ("designed", "random", "random2n"))
+            gap, lo, hi = paired_gap(c["designed"], c["random2n"])
             print(f"{n:>3} {d[0]:>10.1%} /{d[1]:>8.1%} {r[0]:>6.1%} /{r[1]:>6.1%} "
-                  f"{r2[0]:>6.1%} /{r2[1]:>6.1%} {d[2]:>9.0%} {d[3]:>9.2f} {r[2]:>9.0%}")
+                  f"{r2[0]:>6.1%} /{r2[1]:>6.1%} {d[2]:>9.0%} {d[3]:>9.2f} {r[2]:>9.0%} "
+                  f"{gap:>+7.1%} [{lo:+.1%}, {hi:+.1%}]")
         d6 = summarise(curves[6]["designed"])[0]
         print(f"after 6 designed: median APE {d6:.1%} = {d6 / floor:.2f}x the floor "
               f"({floor:.1%}; target <= 1.3x)")
