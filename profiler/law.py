@@ -201,20 +201,17 @@ def fit_law(Phi: NDArray, t: NDArray, mu: NDArray, prior_cov: NDArray, huber_c: 
         step_before = step
         pred = np.maximum(Phi @ coef, 1e-12)
         level = np.maximum(pred, 1e-3 * t)
-        r = np.log(t / pred)
-        mad = 1.4826 * _median(np.abs(r - _median(r))) if n > 2 else 0.0
-        # Few runs understate the spread: shrink towards the default with pseudo-counts.
-        dof = max(n - min(d, n - 1), 1) if n > 1 else 0
-        robust = max(mad, float(np.sqrt(np.mean(np.minimum(r**2, (3 * max(mad, 0.02))**2)))))
-        # In-sample residuals understate the spread of a new run by sqrt(n / dof).
-        robust *= float(np.sqrt(n / max(dof, 1)))
         if not noise_fixed:
+            robust, dof = _residual_spread(np.log(t / pred), d)
             sigma = shrunk_noise(robust, dof, noise_prior)
         # Huber weights on the residual the least squares sees (relative, not log): a
         # preempted run 10x too slow is a relative residual of 9, not log(10).
         hub = np.minimum(1.0, huber_c * sigma / np.maximum(np.abs(t / pred - 1.0), 1e-12))
         if done:
             break
+    if noise_fixed and n:
+        # The spread did not steer the fit: reported once, for the final coefficients.
+        robust, dof = _residual_spread(np.log(t / np.maximum(Phi @ coef, 1e-12)), d)
     w = (np.sqrt(hub) / (sigma * level)) if n else np.zeros(0)
     precision = prior_prec + (Phi * (w**2)[:, None]).T @ Phi
     cov = np.linalg.pinv(precision, hermitian=True)
@@ -252,6 +249,17 @@ def loo_spread(Phi: NDArray, t: NDArray, coef: NDArray, cov: NDArray, sigma: flo
     r = np.log(t / np.maximum(loo, 1e-3 * t))
     mad = 1.4826 * _median(np.abs(r - _median(r)))
     return float(np.sqrt(np.mean(np.minimum(r**2, (3 * max(mad, MIN_REL_SIGMA)) ** 2))))
+
+
+def _residual_spread(r: NDArray, d: int) -> tuple[float, int]:
+    """Robust log-scale spread of ``n`` in-sample residuals of a ``d``-term law, and its dof."""
+    n = len(r)
+    mad = 1.4826 * _median(np.abs(r - _median(r))) if n > 2 else 0.0
+    # Few runs understate the spread: shrink towards the default with pseudo-counts.
+    dof = max(n - min(d, n - 1), 1) if n > 1 else 0
+    robust = max(mad, float(np.sqrt(np.mean(np.minimum(r**2, (3 * max(mad, 0.02))**2)))))
+    # In-sample residuals understate the spread of a new run by sqrt(n / dof).
+    return robust * float(np.sqrt(n / max(dof, 1))), dof
 
 
 def _median(x: NDArray) -> float:
