@@ -90,14 +90,17 @@ def test_runs_changed_in_place_are_refitted():
     np.testing.assert_allclose(again[ep].model.coef_, fit_profiles(obs, HW)[ep].model.coef_)
 
 
-def test_a_warm_start_after_the_variables_change_starts_over():
-    # First rounds vary nothing but samples; then batch size starts to vary: the law
-    # gains terms and the old coefficients cannot seed it.
-    first = fit_profiles([o for o in fleet(3, 12) if o.batch_size == 16
-                          and o.model_params == 10**4], HW)
+def test_an_incremental_refit_after_the_variables_change_refits_everything():
+    # The first rounds vary samples and epochs only; then batch size and model size start
+    # to vary: the law gains terms, and no first-pass fit of the old law can be reused.
     obs = fleet(3, 12)
-    assert fit_profiles(obs, HW, previous=first)["desk"].model.terms == \
-        fit_profiles(obs, HW)["desk"].model.terms
+    first = fit_profiles([o for o in obs if o.batch_size == 16 and o.model_params == 10**4],
+                         HW)
+    again, scratch = fit_profiles(obs, HW, previous=first), fit_profiles(obs, HW)
+    for ep in HW:
+        assert again[ep].state.alone is not first[ep].state.alone
+        assert len(again[ep].model.terms) > len(first[ep].model.terms)
+        np.testing.assert_array_equal(again[ep].model.coef_, scratch[ep].model.coef_)
 
 
 def test_calibrated_intervals_cover_fresh_runs_of_a_lone_endpoint():
