@@ -226,9 +226,15 @@ def law_quantiles(Phi: NDArray, coef: NDArray, cov: NDArray, sigma: float) -> ND
 
     Parameter uncertainty grows with the distance of a query from the fitted data (large
     ``Phi`` entries along poorly determined directions), so extrapolation widens.
+    ``coef``, ``cov`` and ``sigma`` may also be stacks with one law per row of ``Phi``
+    (``(n, d)``, ``(n, d, d)``, ``(n,)``): many endpoints answered at once.
     """
-    p50 = np.maximum(Phi @ coef, 1e-9)
-    var_mean = np.einsum("ij,jk,ik->i", Phi, cov, Phi)
+    if np.ndim(coef) == 2:
+        p50 = np.maximum(np.einsum("ij,ij->i", Phi, coef), 1e-9)
+        var_mean = np.einsum("ij,ijk,ik->i", Phi, cov, Phi)
+    else:
+        p50 = np.maximum(Phi @ coef, 1e-9)
+        var_mean = np.einsum("ij,jk,ik->i", Phi, cov, Phi)
     rel = np.sqrt(sigma**2 + np.maximum(var_mean, 0.0) / p50**2)
     rel = np.minimum(rel, 3.0)  # beyond e^{±3.8} the interval says nothing more
     return np.column_stack([p50 * np.exp(-Z90 * rel), p50, p50 * np.exp(Z90 * rel)])
