@@ -15,8 +15,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import nnls
-from sklearn.base import BaseEstimator, RegressorMixin
-from sklearn.utils.validation import check_is_fitted
+
+from profiler.estimator import BaseEstimator, RegressorMixin, check_is_fitted
 
 Z90 = 1.2815515655446004  # standard normal 90th percentile
 #: Relative noise assumed before any residual is seen, and its weight in pseudo-observations.
