@@ -5,8 +5,10 @@ Prints the median of repeats for
 - the analytic path (nothing to place) in-process, 10 to 100,000 endpoints, with
   hardware-prior profiles, and the fitted growth exponent of latency in n;
 - the optuna NSGA-II path (half the sites movable, two cloud candidates) at 10, 100, 1,000;
-- the whole ``delta plan`` command for 1,000 endpoints with five observations each, with
-  nothing to place and with a cloud candidate and movable data.
+- the whole ``delta plan`` command (a fresh process, imports included) for 1,000 endpoints
+  with five observations each: nothing to place; a cloud candidate and movable data; and
+  that candidate priced by the spot predictor from the real sa-east-1 history
+  (``--prices`` with ``../shared/data/spot``, when present).
 
 ``--quick`` stops the in-process sweep at 10,000 endpoints.
 """
@@ -63,6 +65,9 @@ def in_process(n: int, movable: bool, repeats: int) -> float:
     return median_seconds(lambda: make_plan(p, profiles), repeats)
 
 
+SPOT = ROOT.parent / "shared" / "data" / "spot"
+
+
 def cli_inputs(d: Path, n: int, cloud: bool) -> None:
     """Write the testbed ``tb.yaml`` and ``obs.csv`` (five runs per endpoint) into ``d``."""
     rng = np.random.default_rng(1)
@@ -73,7 +78,7 @@ def cli_inputs(d: Path, n: int, cloud: bool) -> None:
                                   "movable": cloud and i % 2 == 0}} for i in range(n)]}
     if cloud:
         tb["cloud"] = [{"id": "aws-c5", "instance_type": "c5.2xlarge", "price_per_hour": 0.14,
-                        "hardware": {"cores": 8, "clock_ghz": 3.4}}]
+                        "region": "sa-east-1", "hardware": {"cores": 8, "clock_ghz": 3.4}}]
     rows = ["endpoint,samples,epochs,seconds"]
     for i in range(n):
         o, k = rng.uniform(0.2, 2), 10 ** rng.uniform(-5, -2)
@@ -83,18 +88,23 @@ def cli_inputs(d: Path, n: int, cloud: bool) -> None:
     (d / "obs.csv").write_text("\n".join(rows) + "\n")
 
 
-def cli(n: int, cloud: bool, repeats: int) -> float:
+def cli(n: int, cloud: bool, repeats: int, prices: tuple[Path, ...] = ()) -> float:
+    """Median seconds of the real ``delta plan`` subprocess, with where its time goes."""
     with tempfile.TemporaryDirectory() as d:
         cli_inputs(Path(d), n, cloud)
         cmd = [str(Path(sys.executable).parent / "delta"), "plan", f"{d}/tb.yaml",
                "-o", f"{d}/obs.csv", "--no-store", "-f", "json"]
+        for f in prices:
+            cmd += ["--prices", str(f)]
 
         def run() -> None:
             subprocess.run(cmd, check=True, capture_output=True, cwd=ROOT)
 
         total = median_seconds(run, repeats)
-        print(f"  {'cloud candidate, movable data' if cloud else 'nothing to place':30s}  "
-              f"median {total:6.2f} s;  in-process: {phases(Path(d))}")
+        what = ("spot-priced candidate (--prices)" if prices else
+                "cloud candidate, movable data" if cloud else "nothing to place")
+        where = "" if prices else f";  in-process: {phases(Path(d))}"
+        print(f"  {what:32s}  median {total:6.2f} s{where}")
         return total
 
 
@@ -137,9 +147,15 @@ def main() -> None:
     print("optuna NSGA-II path (half movable, 2 cloud candidates, 150 trials)")
     for n in (10, 100, 1_000):
         print(f"  n={n:>7,}  median {in_process(n, movable=True, repeats=3) * 1e3:10.2f} ms")
-    print("whole `delta plan` command, 1,000 endpoints x 5 observations")
+    print("whole `delta plan TB -o OBS --no-store -f json` subprocess, 1,000 endpoints x 5 "
+          "observations, median of 3")
     cli(1000, False, 3)
     cli(1000, True, 3)
+    spot = sorted(SPOT.glob("*.json*"))
+    if spot:
+        cli(1000, True, 3, prices=tuple(spot))
+    else:
+        print(f"  (no spot history in {SPOT}: --prices case skipped)")
 
 
 if __name__ == "__main__":

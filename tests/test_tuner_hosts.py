@@ -6,9 +6,11 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from delta.errors import InfeasibleError
-from tests.test_tuner import LawProfile, by_endpoint, clear_case, site
+from tests.test_tuner import KNOWN, LawProfile, by_endpoint, clear_case, problems, site
 from tuner import make_plan
 
 # $3.60/h: a dollar figure is a thousandth of the seconds billed.
@@ -58,15 +60,13 @@ def test_budget_per_round_binds_and_the_front_respects_it():
     assert err.value.field == "objective.budget_usd_per_round"
 
 
-def test_the_chosen_points_dollars_are_the_plans_and_add_up():
+def test_the_dollars_objective_adds_up():
     # In place on paid endpoints: each site bills its own p50 time.
     p, prof = clear_case(candidates=(), endpoints=(
         site("fast", movable=False, price_per_hour=PRICE),
         site("slow", movable=False, price_per_hour=2 * PRICE)))
     prof["slow"] = LawProfile("slow", 0.5, 2e-3)
     plan = make_plan(p, prof)
-    chosen = next(pt for pt in plan.pareto if pt.chosen)
-    assert chosen.usd == pytest.approx(plan.round.usd)
     by = by_endpoint(plan)
     want = sum(PRICE * k * by[e].predicted_seconds.p50 / 3600 for e, k in
                (("fast", 1), ("slow", 2)))
@@ -77,6 +77,44 @@ def test_the_chosen_points_dollars_are_the_plans_and_add_up():
     # With the instance: its held time, start-up amortised, plus nothing for free sites.
     p, prof = clear_case()
     plan = make_plan(p, prof)
-    chosen = next(pt for pt in plan.pareto if pt.chosen)
-    assert chosen.usd == pytest.approx(plan.round.usd)
     assert plan.round.usd == pytest.approx(sum(a.predicted_usd for a in plan.assignments))
+
+
+@st.composite
+def with_idle_hosts(draw):
+    """The property cases of test_tuner, plus endpoints that hold no data of their own."""
+    problem, prof, deadline = draw(problems())
+    idle = []
+    for j in range(draw(st.integers(1, 2))):
+        eid = f"idle{j}"
+        idle.append(site(eid, samples=0, movable=False,
+                         price_per_hour=draw(st.sampled_from([0.0, 0.5]))))
+        prof[eid] = LawProfile(eid, draw(st.floats(0.05, 3)), draw(st.floats(1e-6, 1e-3)))
+    return replace(problem, endpoints=problem.endpoints + tuple(idle)), prof, deadline
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(with_idle_hosts())
+def test_idle_hosts_keep_every_constraint(case):
+    problem, prof, deadline = case
+    try:
+        plan = make_plan(problem, prof, deadline_s=deadline, n_trials=20, seed=1)
+    except InfeasibleError as err:
+        assert err.field in KNOWN
+        return
+    idle = {e.id for e in problem.endpoints if e.samples == 0}
+    movable = {e.id for e in problem.endpoints if e.movable}
+    assert not idle & {a.endpoint for a in plan.assignments}
+    assert len(plan.assignments) >= problem.min_participants
+    if problem.budget_usd_per_round is not None:
+        assert plan.round.usd <= problem.budget_usd_per_round * (1 + 1e-9) + 1e-12
+    for a in plan.assignments:
+        assert a.runs_on == a.endpoint or a.endpoint in movable
+        if deadline is not None:
+            assert a.predicted_seconds.p90 <= deadline * (1 + 1e-6)
+    # The dollars objective is what the assignments bill plus egress, amortised.
+    spec = {e.id: e for e in problem.endpoints}
+    egress = sum(spec[m.data_of].bytes / 1e9 * spec[m.data_of].egress_usd_per_gb
+                 for m in plan.moves) / problem.rounds
+    assert plan.round.usd == pytest.approx(sum(a.predicted_usd for a in plan.assignments)
+                                           + egress, rel=1e-6, abs=1e-9)

@@ -116,7 +116,7 @@ def build_context(problem: Problem, profiles: Mapping[str, RuntimeProfile],
     """
     r, R = problem.round, problem.rounds
     sites = tuple(e for e in problem.endpoints if e.samples > 0)
-    idle = tuple(e for e in problem.endpoints if e.samples == 0)
+    idle = tuple(e for e in problem.endpoints if e.samples == 0 and e.id in profiles)
     n, n_cand = len(sites), len(problem.candidates)
     s0 = np.array([min(r.samples, e.samples) for e in sites], dtype=np.int64)
     held = np.array([e.samples for e in sites], dtype=np.int64)
