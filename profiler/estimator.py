@@ -69,7 +69,7 @@ class BaseEstimator:
                  if not _same(v, defaults.get(k, inspect.Parameter.empty))]
         return f"{type(self).__name__}({', '.join(shown)})"
 
-    def __sklearn_tags__(self):  # noqa: ANN204 - sklearn.utils.Tags, imported lazily
+    def __sklearn_tags__(self) -> Any:  # sklearn.utils.Tags, imported lazily
         from sklearn.utils import Tags, TargetTags
 
         return Tags(estimator_type=None, target_tags=TargetTags(required=False),
@@ -79,7 +79,7 @@ class BaseEstimator:
 class RegressorMixin:
     """A regressor: sklearn's ``"regressor"`` tags and R² as ``score``."""
 
-    def __sklearn_tags__(self):  # noqa: ANN204
+    def __sklearn_tags__(self) -> Any:
         from sklearn.utils import RegressorTags
 
         tags = super().__sklearn_tags__()  # type: ignore[misc]

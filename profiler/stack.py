@@ -10,7 +10,7 @@ asked one by one, so the stack accepts whatever the planner is given.  Pure.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -143,7 +143,7 @@ class ProfileStack:
             out[i] = (q.p10, q.p50, q.p90)
         return out
 
-    def _split(self, w: NDArray):
+    def _split(self, w: NDArray) -> Iterator[tuple[NDArray, _Group, NDArray]]:
         """Per stacked group: the query rows it answers and their model indices."""
         g = self._group[w]
         for k, grp in enumerate(self._groups):

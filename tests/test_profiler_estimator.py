@@ -48,6 +48,7 @@ def test_planning_imports_no_sklearn_pandas_or_scipy_stats():
             "except SystemExit: pass\n"
             "print('LOADED', [m for m in ('sklearn', 'pandas', 'scipy.stats') "
             "if m in sys.modules])")
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+                       check=False)
     assert "LOADED []" in r.stdout, r.stdout + r.stderr
     assert '"assignments"' in r.stdout  # it planned

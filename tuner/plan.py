@@ -166,7 +166,7 @@ def make_plan(problem: Problem, profiles: Mapping[str, RuntimeProfile],
 def _assemble(ctx: Context, profiles: Mapping[str, RuntimeProfile], best: Outcome,
               front: list[Outcome], mode: str, notes: list[str]) -> Plan:
     p, r = ctx.problem, ctx.problem.round
-    n, R = len(ctx.sites), p.rounds
+    R = p.rounds
     host_of = hosts(ctx, best.via)
     load = np.bincount(host_of, minlength=ctx.n_hosts)
     per_instance: dict[int, float] = {}
