@@ -221,7 +221,8 @@ def shrunk_noise(spread: float, dof: int, prior: float) -> float:
                          / (dof + SIGMA_PSEUDO_COUNT)))
 
 
-def law_quantiles(Phi: NDArray, coef: NDArray, cov: NDArray, sigma: float) -> NDArray:
+def law_quantiles(Phi: NDArray, coef: NDArray, cov: NDArray,
+                  sigma: float | NDArray) -> NDArray:
     """p10/p50/p90 of ``Phi @ coef`` on a log scale: run noise plus parameter spread.
 
     Parameter uncertainty grows with the distance of a query from the fitted data (large
