@@ -24,7 +24,7 @@ from tuner.search import N_TRIALS, pareto, pick, search
 PLAN_VERSION = 1
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: 100,000 of them are built per plan
 class Assignment:
     endpoint: str
     runs_on: str
@@ -179,7 +179,8 @@ def _assemble(ctx: Context, profiles: Mapping[str, RuntimeProfile], best: Outcom
         qs = np.where(shared[:, None], qs * (best.seconds / qs[:, 1])[:, None], qs)
     # Plain lists: indexing numpy arrays one element at a time is slow at 100k sites.
     samples, epochs, via = best.samples.tolist(), best.epochs.tolist(), best.via.tolist()
-    base, price, quant = ctx.base_p50.tolist(), ctx.price.tolist(), qs.tolist()
+    base, price = ctx.base_p50.tolist(), ctx.price.tolist()
+    p10, p50, p90 = qs[:, 0].tolist(), qs[:, 1].tolist(), qs[:, 2].tolist()
     shares = load[host_of].tolist()  # how many sites train side by side on each one's host
     prog = site_progress(best.samples, best.epochs, ctx.s0, r.epochs).tolist()
     for i, e in enumerate(ctx.sites):
@@ -190,7 +191,7 @@ def _assemble(ctx: Context, profiles: Mapping[str, RuntimeProfile], best: Outcom
             continue
         tg = ctx.targets[t] if t >= 0 else None
         prof = profiles[tg.id if tg is not None else e.id]
-        q = Quantiles(*quant[i])
+        q = Quantiles(p10[i], p50[i], p90[i])
         if tg is None:
             usd = price[i] * q.p50 / 3600.0 / shares[i]  # its share of a shared host
             where = stay_reason(ctx, i) if ctx.targets or p.candidates else ""
