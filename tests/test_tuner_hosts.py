@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from delta.errors import InfeasibleError
@@ -104,6 +104,7 @@ def test_idle_hosts_keep_every_constraint(case):
         return
     idle = {e.id for e in problem.endpoints if e.samples == 0}
     movable = {e.id for e in problem.endpoints if e.movable}
+    event(f"moves to an idle host: {any(m.to in idle for m in plan.moves)}")
     assert not idle & {a.endpoint for a in plan.assignments}
     assert len(plan.assignments) >= problem.min_participants
     if problem.budget_usd_per_round is not None:
