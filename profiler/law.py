@@ -15,8 +15,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import nnls
-from sklearn.base import BaseEstimator, RegressorMixin
-from sklearn.utils.validation import check_is_fitted
+
+from profiler.estimator import BaseEstimator, RegressorMixin, check_is_fitted
 
 Z90 = 1.2815515655446004  # standard normal 90th percentile
 #: Relative noise assumed before any residual is seen, and its weight in pseudo-observations.
@@ -275,14 +275,21 @@ def shrunk_noise(spread: float, dof: int, prior: float) -> float:
                          / (dof + SIGMA_PSEUDO_COUNT)))
 
 
-def law_quantiles(Phi: NDArray, coef: NDArray, cov: NDArray, sigma: float) -> NDArray:
+def law_quantiles(Phi: NDArray, coef: NDArray, cov: NDArray,
+                  sigma: float | NDArray) -> NDArray:
     """p10/p50/p90 of ``Phi @ coef`` on a log scale: run noise plus parameter spread.
 
     Parameter uncertainty grows with the distance of a query from the fitted data (large
     ``Phi`` entries along poorly determined directions), so extrapolation widens.
+    ``coef``, ``cov`` and ``sigma`` may also be stacks with one law per row of ``Phi``
+    (``(n, d)``, ``(n, d, d)``, ``(n,)``): many endpoints answered at once.
     """
-    p50 = np.maximum(Phi @ coef, 1e-9)
-    var_mean = np.einsum("ij,jk,ik->i", Phi, cov, Phi)
+    if np.ndim(coef) == 2:
+        p50 = np.maximum(np.einsum("ij,ij->i", Phi, coef), 1e-9)
+        var_mean = np.einsum("ij,ijk,ik->i", Phi, cov, Phi)
+    else:
+        p50 = np.maximum(Phi @ coef, 1e-9)
+        var_mean = np.einsum("ij,jk,ik->i", Phi, cov, Phi)
     rel = np.sqrt(sigma**2 + np.maximum(var_mean, 0.0) / p50**2)
     rel = np.minimum(rel, 3.0)  # beyond e^{±3.8} the interval says nothing more
     return np.column_stack([p50 * np.exp(-Z90 * rel), p50, p50 * np.exp(Z90 * rel)])

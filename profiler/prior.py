@@ -13,9 +13,8 @@ from collections.abc import Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from sklearn.base import BaseEstimator, RegressorMixin
-from sklearn.utils.validation import check_is_fitted
 
+from profiler.estimator import BaseEstimator, RegressorMixin, check_is_fitted
 from profiler.hardware import HardwareSpec
 
 FEATURE_NAMES = ("log_clock_ghz", "log_cores", "log_memory_gb", "arm", "accelerator")
