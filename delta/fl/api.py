@@ -111,6 +111,7 @@ def iter_testbed(
     if not mu >= 0 or not margin >= 0:
         raise ConfigError("must not be negative", field="--mu" if not mu >= 0 else "--margin")
     builder = resolve_builder_name(tb, builder)
+    tb = tb.model_copy(update={"rounds": rounds})  # data moves amortise over the run's rounds
     from delta.fl.strategies import make_strategy
 
     strat = make_strategy(strategy, calibrate=calibrate, margin=margin, planner=planner)
