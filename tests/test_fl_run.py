@@ -161,6 +161,7 @@ def test_delta_run_moves_slow_data_once_and_trains_it_on_the_fast_endpoint(engin
          "network": {"bandwidth_mbps": 10, "latency_ms": 50}},
     ]
     tb = parse_testbed(json.dumps({"name": "move", "endpoints": eps,
+                                   "objective": {"min_participants": 2},
                                    "round": {"samples": 60, "epochs": 2, "batch_size": 20}}))
     db = tmp_path / "d.sqlite3"
     rec = run_testbed(tb, rounds=3, strategy="delta", seed=2, db=db, engine=engine,
@@ -189,3 +190,20 @@ def test_delta_run_moves_slow_data_once_and_trains_it_on_the_fast_endpoint(engin
     # round is the desktop's.
     assert {o.endpoint for o in obs if o.task == "train"
             and o.extra["round"] == moved_in} == {"desktop"}
+
+
+def test_delta_first_round_closes_by_quorum_and_still_measures_the_straggler(engine, tmp_path):
+    from delta.fl.api import run_testbed
+
+    db = tmp_path / "d.sqlite3"
+    rec = run_testbed(_testbed(deadline_s=None), rounds=1, strategy="delta", seed=4, db=db,
+                      engine=engine, checkpoint_dir=tmp_path / "c").record
+    (rnd,) = rec["rounds"]
+    by_ep = {e["endpoint"]: e for e in rnd["endpoints"]}
+    assert [by_ep[k]["outcome"] for k in ("ok", "down", "slow")] == ["ok", "failed", "late"]
+    # min_participants is 1: the round closes at 1.5x the first update's arrival.
+    assert rnd["deadline_s"] == pytest.approx(1.5 * by_ep["ok"]["seconds"], rel=1e-3)
+    assert rnd["round_s"] == rnd["deadline_s"] < by_ep["slow"]["seconds"]
+    with Store(db) as store:
+        slow = [o for o in store.observations() if o.endpoint == "slow"]
+    assert len(slow) == 1 and slow[0].ok  # its speed is learned from the late task

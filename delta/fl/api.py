@@ -49,6 +49,19 @@ def resolve_builder_name(tb: Testbed, override: str | None = None) -> str:
     return builder
 
 
+def with_round(tb: Testbed, source: str = "round", **over: int | None) -> Testbed:
+    """``tb`` with round defaults (``samples``, ``epochs``, ``batch_size``) overridden.
+
+    Re-validated, so e.g. epochs below ``min_epochs`` is a one-line error, not a silent plan.
+    """
+    over = {k: v for k, v in over.items() if v is not None}
+    if not over:
+        return tb
+    raw = tb.model_dump(mode="json")
+    return parse_testbed(json.dumps({**raw, "round": {**raw["round"], **over}}),
+                         source=source)
+
+
 def default_checkpoint_dir(tb: Testbed, strategy: str, seed: int) -> Path:
     """``runs/<testbed>-<strategy>-seed<S>`` next to the observation store."""
     from delta.store import default_db_path
@@ -83,7 +96,9 @@ def iter_testbed(
     :func:`delta.fl.rounds.iter_rounds`).
 
     ``executors`` replaces endpoints' executors by id; ``engine`` (an
-    :class:`~delta.fl.executors.engine.EngineExecutor`) is reused instead of starting one;
+    :class:`~delta.fl.executors.engine.EngineExecutor`) is reused instead of starting one,
+    or names the local engine to start (``process``, default, or ``parsl``: Globus
+    Compute's ``GlobusComputeEngine``);
     ``planner`` makes the ``delta`` strategy plan elsewhere (e.g. a
     :class:`~delta.fl.strategies.service_planner.ServicePlanner`).
 
@@ -100,6 +115,8 @@ def iter_testbed(
         raise ConfigError(f"must be positive, got {alpha:g}", field="--non-iid")
     if workers < 1:
         raise ConfigError(f"must be at least 1, got {workers}", field="--workers")
+    if isinstance(engine, str) and engine not in ("process", "parsl"):
+        raise ConfigError(f"unknown engine {engine!r} (use process or parsl)", field="--engine")
     if not learning_rate > 0:
         raise ConfigError(f"must be positive, got {learning_rate:g}", field="--learning-rate")
     if aggregation not in ("fedavg", "fedprox"):
@@ -208,11 +225,7 @@ def federated_learning(
             raise ConfigError("no endpoints given", field="endpoints")
         tb = parse_testbed(json.dumps({"name": "federated-learning", "endpoints": eps}),
                            source="endpoints")
-    over = {k: v for k, v in (("samples", samples), ("epochs", epochs),
-                              ("batch_size", batch_size)) if v is not None}
-    if over:  # re-validate, so epochs below min_epochs is an error, not a silent plan
-        raw = tb.model_dump(mode="json")
-        tb = parse_testbed(json.dumps({**raw, "round": {**raw["round"], **over}}),
-                           source="federated_learning")
+    tb = with_round(tb, "federated_learning", samples=samples, epochs=epochs,
+                    batch_size=batch_size)
     return run_testbed(tb, rounds=rounds, strategy=strategy, seed=seed,
                        builder=_builder_name(model), base_dir=base_dir, **options)

@@ -71,8 +71,11 @@ class _Round:
 
     def __init__(self, tb: Testbed, plan_tasks: tuple[EndpointTask, ...],
                  deadline: float | None, aggregator: Aggregator, round_index: int,
-                 threads: int, ready_s: Mapping[str, float] | None = None):
+                 threads: int, ready_s: Mapping[str, float] | None = None,
+                 quorum_margin: float | None = None):
         self.tb, self.deadline, self.round_index = tb, deadline, round_index
+        #: Without a deadline: close at (1 + this) x the min_participants-th arrival.
+        self.quorum_margin = quorum_margin if deadline is None else None
         self.threads = threads
         self.fold = aggregator.folder()
         self.pending: dict[Future, tuple[EndpointTask, bool]] = {}
@@ -100,11 +103,7 @@ class _Round:
             obs.update(samples=res["samples"], epochs=res["epochs"],
                        model_params=res.get("model_params", 0), bytes=res.get("bytes_moved", 0))
             ok, note = True, ""
-            # On an emulated device shared by several tasks each takes the others' compute
-            # too (as the planner assumes), after its data arrived; the observation keeps
-            # the task's own duration, the device's speed.
-            finish = (self.ready_s.get(task.endpoint, 0.0) + seconds
-                      + (self.load[task.host] - 1) * float(res.get("compute_seconds", 0.0)))
+            finish = self.finish(task, res, wall_s)
             if self.deadline is not None and finish > self.deadline:
                 outcome = "late"  # it did finish: its duration is real, its update too late
             else:
@@ -112,6 +111,23 @@ class _Round:
                 self.fold.fold(Update(res["weights"], res["samples"], res["epochs"]))
             return self._record(task, outcome, finish, ok, note, obs, own_s=seconds)
         return self._record(task, outcome, seconds, ok, note, obs)
+
+    def finish(self, task: EndpointTask, res: dict[str, Any], wall_s: float) -> float:
+        """When a finished task's update is in, on the round's clock.
+
+        On an emulated device shared by several tasks each also waits for the others'
+        compute (as the planner assumes), after its data arrived; the observation keeps
+        the task's own duration, the device's speed.
+        """
+        if "virtual_seconds" not in res:
+            return wall_s
+        return (self.ready_s.get(task.endpoint, 0.0) + float(res["virtual_seconds"])
+                + (self.load[task.host] - 1) * float(res.get("compute_seconds", 0.0)))
+
+    def close_at_quorum(self, quorum: int, arrivals: list[float]) -> None:
+        """Set the deadline once ``quorum`` updates are in (``arrivals``: their times)."""
+        if self.quorum_margin is not None and self.deadline is None and len(arrivals) >= quorum:
+            self.deadline = (1.0 + self.quorum_margin) * sorted(arrivals)[quorum - 1]
 
     def give_up(self, task: EndpointTask, outcome: str, wall_s: float) -> dict[str, Any]:
         """A wall-clock task still running at the deadline (or the task timeout)."""
@@ -223,7 +239,7 @@ def iter_rounds(tb: Testbed, settings: RunSettings, executors: Mapping[str, Exec
                        "deadline_s": deadline, "notes": [*plan.notes, *moved.notes],
                        "moves": moved.moves})
         rnd = _Round(tb, moved.tasks, deadline, settings.aggregator, r, settings.threads,
-                     moved.ready_s)
+                     moved.ready_s, plan.quorum_margin)
         wall0 = time.perf_counter()
         for i, t in enumerate(moved.tasks):
             ex = executors[t.host]
@@ -233,7 +249,8 @@ def iter_rounds(tb: Testbed, settings: RunSettings, executors: Mapping[str, Exec
                           learning_rate=settings.learning_rate, threads=settings.threads,
                           **settings.aggregator.task_options())
             rnd.pending[f] = (t, getattr(ex, "clock", "wall") == "virtual")
-        _collect(rnd, wall0, settings.task_timeout_s, emit)
+        _collect(rnd, wall0, settings.task_timeout_s, emit, min_participants)
+        deadline = rnd.deadline
 
         complete = rnd.fold.count >= min_participants
         if complete:
@@ -278,10 +295,25 @@ def _summarise(record: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
-def _collect(rnd: _Round, wall0: float, task_timeout_s: float, emit: Event) -> None:
-    """Settle every task of the round as it finishes; give up on stragglers in time."""
-    deadline = rnd.deadline
+def _collect(rnd: _Round, wall0: float, task_timeout_s: float, emit: Event,
+             quorum: int = 1) -> None:
+    """Settle every task of the round as it finishes; give up on stragglers in time.
+
+    A round closed by quorum on the virtual clock waits for every task (wall-clock
+    arrival order says nothing about virtual time), then settles them in virtual order.
+    """
+    if rnd.quorum_margin is not None and all(v for _, v in rnd.pending.values()):
+        done, _ = wait(list(rnd.pending), timeout=task_timeout_s)
+        now = time.perf_counter() - wall0
+        ok = {f: rnd.finish(rnd.pending[f][0], f.result(), now) for f in done
+              if f.exception() is None and isinstance(f.result(), dict)}
+        rnd.close_at_quorum(quorum, list(ok.values()))
+        for f in sorted(done, key=lambda f: ok.get(f, 0.0)):
+            task, _ = rnd.pending.pop(f)
+            emit("task", rnd.settle(f, task, now))
+    arrivals: list[float] = []
     while rnd.pending:
+        deadline = rnd.deadline
         now = time.perf_counter() - wall0
         limit = task_timeout_s
         if deadline is not None and any(not virt for _, virt in rnd.pending.values()):
@@ -291,7 +323,11 @@ def _collect(rnd: _Round, wall0: float, task_timeout_s: float, emit: Event) -> N
         now = time.perf_counter() - wall0
         for f in done:
             task, _ = rnd.pending.pop(f)
-            emit("task", rnd.settle(f, task, now))
+            entry = rnd.settle(f, task, now)
+            if entry["outcome"] == "ok":
+                arrivals.append(entry["seconds"])
+            emit("task", entry)
+        rnd.close_at_quorum(quorum, arrivals)
         if done:
             continue
         for f, (task, virt) in list(rnd.pending.items()):

@@ -36,12 +36,17 @@ class RoundPlan:
     """A round: the tasks, the deadline (``None``: wait for everyone) and why.
 
     A task whose ``runs_on`` is another endpoint needs the site's data there: the
-    controller moves it once (the first round that asks) and keeps it there.
+    controller moves it once (the first round that asks) and keeps it there.  A late
+    task's duration is still measured when its device reports it (emulated devices do),
+    so a round closed by quorum still teaches the planner every endpoint's speed.
     """
 
     tasks: tuple[EndpointTask, ...]
     deadline_s: float | None = None
     notes: tuple[str, ...] = ()
+    #: Without a deadline, close the round at ``(1 + quorum_margin)`` x the arrival of
+    #: the ``min_participants``-th update (``None``: wait for everyone).
+    quorum_margin: float | None = None
 
 
 class Strategy:

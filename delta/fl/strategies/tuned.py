@@ -3,7 +3,12 @@
 Each round refits the profiles from every observation so far (the closed loop) and asks
 the planner for samples and epochs.  The round deadline is the plan's slowest p90 plus a
 margin once every endpoint's profile rests on its own runs; before that, the testbed's
-deadline (if any) applies.  An optional calibration round first measures every endpoint
+deadline (if any) applies, and without one the round closes by quorum: at ``1 + margin``
+times the arrival of the ``min_participants``-th update.  A first round planned from
+declared hardware alone would otherwise wait for its slowest device, which on a testbed
+with uninformative hardware costs as much as a whole uniform round; stragglers' updates
+are dropped but their durations are still measured, so the next round is planned from
+everyone's speed.  An optional calibration round first measures every endpoint
 with ``min_epochs``, a short round that still trains.
 
 Data moves: when every endpoint is emulated, movable data may move to another endpoint
@@ -82,7 +87,12 @@ class Tuned(Strategy):
         if all(a["profile"] == "observations" for a in plan["assignments"]):
             learned = (1.0 + self.margin) * max(t.predicted_p90_s or 0.0 for t in tasks)
             deadline = learned if deadline is None else min(deadline, learned)
-        return RoundPlan(tasks=tasks, deadline_s=deadline, notes=tuple(plan["notes"]))
+        notes = tuple(plan["notes"])
+        if deadline is None:
+            notes += (f"no deadline before every endpoint is measured: the round closes at "
+                      f"{1 + self.margin:g}x the arrival of update min_participants",)
+        return RoundPlan(tasks=tasks, deadline_s=deadline, notes=notes,
+                         quorum_margin=self.margin if deadline is None else None)
 
     def round_finished(self, observations: Sequence[Observation]) -> None:
         report = getattr(self.planner, "report", None)
