@@ -32,8 +32,10 @@ def run_command(
     out: Annotated[Path | None, typer.Option("--out", help="Also write the JSON record here.",
                                              show_default=False)] = None,
     aggregation: Annotated[str, typer.Option(help="fedavg or fedprox.")] = "fedavg",
-    weighting: Annotated[str, typer.Option(help="FedAvg weights: samples, sample_epochs or "
-                                                "equal.")] = "samples",
+    weighting: Annotated[str | None, typer.Option(
+        help="FedAvg weights: samples, sample_epochs or equal (default: sample_epochs for "
+        "delta, whose plans move epochs between endpoints; samples otherwise).",
+        show_default=False)] = None,
     mu: Annotated[float, typer.Option(help="FedProx proximal weight.")] = 0.01,
     non_iid: Annotated[float | None, typer.Option("--non-iid", help="Dirichlet alpha for a "
                        "non-IID split of sklearn:digits (default: IID).",

@@ -62,6 +62,13 @@ def with_round(tb: Testbed, source: str = "round", **over: int | None) -> Testbe
                          source=source)
 
 
+def default_weighting(strategy: str) -> str:
+    """FedAvg's weights when none are asked for: ``sample_epochs`` for ``delta``, whose
+    plans move epochs from slow endpoints to fast ones (an update trained longer counts
+    more), ``samples`` (FLoX's) for the others, whose epochs are alike or set by hand."""
+    return "sample_epochs" if strategy == "delta" else "samples"
+
+
 def default_checkpoint_dir(tb: Testbed, strategy: str, seed: int) -> Path:
     """``runs/<testbed>-<strategy>-seed<S>`` next to the observation store."""
     from delta.store import default_db_path
@@ -84,7 +91,7 @@ def run_testbed(tb: Testbed, **options: Any) -> RunResult:
 
 def iter_testbed(
     tb: Testbed, *, rounds: int | None = None, strategy: str = "delta", seed: int = 0,
-    aggregation: str = "fedavg", weighting: str = "samples", mu: float = 0.01,
+    aggregation: str = "fedavg", weighting: str | None = None, mu: float = 0.01,
     alpha: float | None = None, calibrate: bool = False, margin: float = 0.5,
     workers: int = 2, learning_rate: float = 0.1, builder: str | None = None,
     builder_kwargs: Mapping[str, Any] | None = None, db: str | Path | None = None,
@@ -100,7 +107,8 @@ def iter_testbed(
     or names the local engine to start (``process``, default, or ``parsl``: Globus
     Compute's ``GlobusComputeEngine``);
     ``planner`` makes the ``delta`` strategy plan elsewhere (e.g. a
-    :class:`~delta.fl.strategies.service_planner.ServicePlanner`).
+    :class:`~delta.fl.strategies.service_planner.ServicePlanner`); ``weighting`` defaults
+    to :func:`default_weighting` of the strategy.
 
     Raises
     ------
@@ -115,13 +123,18 @@ def iter_testbed(
         raise ConfigError(f"must be positive, got {alpha:g}", field="--non-iid")
     if workers < 1:
         raise ConfigError(f"must be at least 1, got {workers}", field="--workers")
-    if isinstance(engine, str) and engine not in ("process", "parsl"):
-        raise ConfigError(f"unknown engine {engine!r} (use process or parsl)", field="--engine")
+    from delta.fl.executors.engine import ENGINES  # light: the engines load on start
+
+    if isinstance(engine, str) and engine not in ENGINES:
+        raise ConfigError(f"unknown engine {engine!r} (use {' or '.join(ENGINES)})",
+                          field="--engine")
     if not learning_rate > 0:
         raise ConfigError(f"must be positive, got {learning_rate:g}", field="--learning-rate")
     if aggregation not in ("fedavg", "fedprox"):
         raise ConfigError(f"unknown aggregation {aggregation!r} (use fedavg or fedprox)",
                           field="--aggregation")
+    if weighting is None:
+        weighting = default_weighting(strategy)
     if weighting not in ("samples", "sample_epochs", "equal"):
         raise ConfigError(f"unknown weighting {weighting!r} (use samples, sample_epochs or "
                           "equal)", field="--weighting")

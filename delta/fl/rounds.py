@@ -211,6 +211,7 @@ def iter_rounds(tb: Testbed, settings: RunSettings, executors: Mapping[str, Exec
     record: dict[str, Any] = {
         "version": RECORD_VERSION, "testbed": tb.name, "strategy": settings.strategy.name,
         "seed": settings.seed, "aggregation": settings.aggregator.name,
+        "weighting": getattr(settings.aggregator, "weighting", None),
         "clock": _clock(executors), "rounds": [],
     }
     weights = None
