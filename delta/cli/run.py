@@ -168,11 +168,20 @@ def render_record(record: dict[str, Any], console: Console) -> None:
                   "-" if r["accuracy"] is None else f"{r['accuracy']:.3f}",
                   f"{r['participants']}/{len(r['endpoints'])}", ", ".join(dropped) or "-",
                   f"{min(ep)}–{max(ep)}" if ep else "-",
-                  ", ".join(f"{m['data_of']}→{m['to']}" for m in r.get("moves", ())) or "-")
+                  _moved(r.get("moves", ())))
     console.print(t)
     acc = record["final_accuracy"]
     console.print(f"final accuracy {'-' if acc is None else f'{acc:.3f}'}, "
                   f"elapsed {record['elapsed_s']:.4g} s, ${record['usd']:.4f}")
+
+
+def _moved(moves) -> str:
+    """A round's moves in one cell; the progress lines above name each one."""
+    if not moves:
+        return "-"
+    if len(moves) == 1:
+        return f"{moves[0]['data_of']}→{moves[0]['to']}"
+    return f"{len(moves)} sites, {sum(m['seconds'] for m in moves):.3g} s"
 
 
 def _service_planner(server: str, token_file: Path | None, strategy: str):
