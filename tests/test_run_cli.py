@@ -27,7 +27,8 @@ def testbed(tmp_path):
     (["--non-iid", "0"], "--non-iid: must be positive, got 0"),
     (["--aggregation", "median"], "--aggregation: unknown aggregation 'median'"),
     (["--engine", "dask"], "--engine: unknown engine 'dask' (use process or parsl)"),
-    (["--epochs", "0"], "round.epochs: Input should be greater than or equal to 1"),
+    (["--epochs", "0"], "--epochs: must be at least 1, got 0"),
+    (["--samples", "-3"], "--samples: must be at least 1, got -3"),
 ])
 def test_bad_options(testbed, args, message, tmp_path):
     r = run_delta("run", testbed(), *args, env={"HOME": str(tmp_path)})

@@ -75,14 +75,16 @@ def run_command(
     from delta.fl.api import default_checkpoint_dir, iter_testbed, with_round
     from delta.fl.strategies import STRATEGIES, make_strategy
 
-    if rounds is not None and rounds < 1:
-        from delta.errors import ConfigError
+    from delta.errors import ConfigError
 
-        raise ConfigError(f"must be at least 1, got {rounds}", field="--rounds")
+    for flag, value in (("--rounds", rounds), ("--samples", samples), ("--epochs", epochs)):
+        if value is not None and value < 1:
+            raise ConfigError(f"must be at least 1, got {value}", field=flag)
     if strategy not in STRATEGIES:
         make_strategy(strategy)  # raises the one-line error before the testbed is read
     planner = _service_planner(server, token_file, strategy) if server else None
-    tb = with_round(load_testbed(testbed), str(testbed), samples=samples, epochs=epochs)
+    tb = with_round(load_testbed(testbed), f"{testbed} with --samples/--epochs",
+                    samples=samples, epochs=epochs)
     ckpt = checkpoint or default_checkpoint_dir(tb, strategy, seed)
     progress = _Progress(Console(stderr=True))
     run = iter_testbed(
