@@ -16,8 +16,8 @@ noise plus an absolute jitter over its duration, the jitter the fleet's runs sho
 (:func:`pooled_jitter`): where short runs are mostly start-up and scheduling jitter, they
 teach less.  Among candidates within ``tie`` of the best gain the cheapest (shortest
 predicted run) wins, so a new endpoint is calibrated with short runs whenever they teach
-as much.  Each pick updates the covariance before the
-next, so the k picks spread over the region instead of repeating one point.
+as much.  Each pick updates the covariance before the next, so the k picks spread over
+the region instead of repeating one point.
 """
 
 from __future__ import annotations
