@@ -11,10 +11,13 @@ over every variable the queries vary (samples, epochs, batch size, threads, mode
 
 Measuring candidate ``c`` shrinks the joint covariance by a rank-one update; the gain of
 ``c`` is the summed reduction of the *relative* predictive variance over the
-configurations the tuner will ask about (``queries``).  Among candidates within ``tie`` of
-the best gain the cheapest (shortest predicted run) wins, so a new endpoint is calibrated
-with short runs whenever they teach as much.  Each pick updates the covariance before the
-next, so the k picks spread over the region instead of repeating one point.
+configurations the tuner will ask about (``queries``).  A run's noise is its relative
+noise plus an absolute jitter over its duration, the jitter the fleet's runs show
+(:func:`pooled_jitter`): where short runs are mostly start-up and scheduling jitter, they
+teach less.  Among candidates within ``tie`` of the best gain the cheapest (shortest
+predicted run) wins, so a new endpoint is calibrated with short runs whenever they teach
+as much.  Each pick updates the covariance before the next, so the k picks spread over
+the region instead of repeating one point.
 """
 
 from __future__ import annotations
@@ -32,8 +35,10 @@ from profiler.profiles import Profile
 #: percent away from where it was fitted).
 DISCREPANCY = 0.2
 #: Absolute run-to-run jitter of a task's duration in seconds (process scheduling,
-#: start-up), on top of the relative noise.
+#: start-up), on top of the relative noise, assumed before runs show their own.
 JITTER_S = 0.1
+#: Weight of :data:`JITTER_S` in runs when pooled with the jitter the runs show.
+JITTER_PSEUDO_COUNT = 10.0
 #: Length scale of the misfit in natural-log units of each configuration variable (a run
 #: tells a lot about configurations within a factor of ~2.7 of it, little beyond).
 LENGTH_SCALE = 1.0
@@ -52,7 +57,8 @@ def _kernel(a: NDArray, b: NDArray, group_a: NDArray, group_b: NDArray) -> NDArr
 
 
 def design(candidates: NDArray, queries: NDArray, coef: NDArray, cov: NDArray,
-           sigma: float | NDArray, k: int, *, tie: float = 0.9,
+           sigma: float | NDArray, k: int, *, jitter: float | NDArray = JITTER_S,
+           tie: float = 0.9,
            candidate_features: NDArray | None = None, query_features: NDArray | None = None,
            candidate_groups: NDArray | None = None, query_groups: NDArray | None = None,
            discrepancy: float = DISCREPANCY) -> list[int]:
@@ -66,6 +72,8 @@ def design(candidates: NDArray, queries: NDArray, coef: NDArray, cov: NDArray,
     coef, cov, sigma:
         The current posterior: coefficients, their covariance, relative run noise (a
         scalar, or one per candidate).
+    jitter:
+        Absolute run noise in seconds (a scalar, or one per candidate).
     k:
         Budget: how many to pick (at most the number of candidates).
     tie:
@@ -84,7 +92,7 @@ def design(candidates: NDArray, queries: NDArray, coef: NDArray, cov: NDArray,
     Lc, Lq = C / cost[:, None], Q / np.maximum(Q @ coef, 1e-9)[:, None]
     # A run's relative noise, plus an absolute jitter (scheduling, start-up) that makes
     # very short runs say less than their relative noise suggests.
-    noise = np.asarray(sigma, dtype=float) ** 2 + (JITTER_S / cost) ** 2
+    noise = np.asarray(sigma, dtype=float) ** 2 + (np.asarray(jitter, dtype=float) / cost) ** 2
     use_gp = candidate_features is not None and query_features is not None and discrepancy > 0
     if use_gp:
         fc, fq = np.asarray(candidate_features, float), np.asarray(query_features, float)
@@ -118,6 +126,20 @@ def design(candidates: NDArray, queries: NDArray, coef: NDArray, cov: NDArray,
         var_c = var_c - u_c**2
         done_c.append(u_c)
     return chosen
+
+
+def pooled_jitter(models: Sequence) -> float:
+    """The absolute jitter the fleet's runs show, pooled with :data:`JITTER_S`.
+
+    Each fitted model's ``jitter_`` counts as many times as it has runs (jitter comes
+    from the machines' software stack and load, which a fleet shares more than its
+    speed); :data:`JITTER_PSEUDO_COUNT` runs' worth of the default keep a few runs from
+    deciding it alone.
+    """
+    n = np.array([getattr(m, "n_obs_", 0) for m in models], dtype=float)
+    j2 = np.array([getattr(m, "jitter_", 0.0) ** 2 for m in models])
+    return float(np.sqrt((n @ j2 + JITTER_PSEUDO_COUNT * JITTER_S**2)
+                         / (n.sum() + JITTER_PSEUDO_COUNT)))
 
 
 def suggest(profiles: Mapping[str, Profile], candidates: Sequence[tuple[str, NDArray]], k: int,
@@ -156,6 +178,7 @@ def suggest(profiles: Mapping[str, Profile], candidates: Sequence[tuple[str, NDA
     return design(stacked(candidates), stacked(queries),
                   np.concatenate([m.coef_ for m in models]),
                   block_diag(*[m.cov_ for m in models]), sigma, k,
+                  jitter=pooled_jitter([p.model for p in profiles.values()]),
                   candidate_features=log_features(np.array([r for _, r in candidates])),
                   query_features=log_features(np.array([r for _, r in queries])),
                   candidate_groups=np.array([where[e] for e, _ in candidates]),

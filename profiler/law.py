@@ -70,6 +70,9 @@ class LinearLaw(RegressorMixin, BaseEstimator):
         Least-squares solves the robust re-weighting took.
     loo_spread_:
         Robust log-scale spread of the leave-one-out residuals (0 unless ``calibrate``).
+    jitter_:
+        Absolute run-to-run jitter in seconds the residuals show on top of the relative
+        noise (:func:`absolute_jitter`; 0 with fewer than four runs).
     """
 
     terms: tuple[str, ...] = ()
@@ -113,6 +116,7 @@ class LinearLaw(RegressorMixin, BaseEstimator):
          self.n_iter_) = fit_law(Phi, t, mu, cov, self.huber_c, self.max_iter, self.noise_prior,
                               self.noise_fixed)
         self.n_obs_ = len(t)
+        self.jitter_ = absolute_jitter(Phi @ self.coef_, t)
         self.loo_spread_ = 0.0
         if self.calibrate and len(t) > 1:
             self.loo_spread_ = loo_spread(Phi, t, self.coef_, self.cov_, self.sigma_)
@@ -130,7 +134,7 @@ class LinearLaw(RegressorMixin, BaseEstimator):
         """
         self.coef_, self.cov_ = np.asarray(coef, dtype=float), np.asarray(cov, dtype=float)
         self.sigma_, self.residual_spread_, self.dof_, self.n_obs_ = self.noise_prior, 0.0, 0, 0
-        self.loo_spread_, self.n_iter_ = 0.0, 0
+        self.loo_spread_, self.n_iter_, self.jitter_ = 0.0, 0, 0.0
         return self
 
     def predict(self, X: ArrayLike) -> NDArray:
@@ -249,6 +253,28 @@ def loo_spread(Phi: NDArray, t: NDArray, coef: NDArray, cov: NDArray, sigma: flo
     r = np.log(t / np.maximum(loo, 1e-3 * t))
     mad = 1.4826 * _median(np.abs(r - _median(r)))
     return float(np.sqrt(np.mean(np.minimum(r**2, (3 * max(mad, MIN_REL_SIGMA)) ** 2))))
+
+
+def absolute_jitter(pred: NDArray, t: NDArray) -> float:
+    """Absolute jitter (seconds) in the residuals of runs predicted ``pred``, measured ``t``.
+
+    Short runs stray further, relatively, than long ones when part of the noise is absolute
+    (start-up, scheduling): the squared log residuals are regressed, non-negatively, on
+    ``[1, 1 / pred**2]`` (relative variance plus jitter variance over the squared
+    runtime).  Each is capped at nine times the variance the current fit gives its run,
+    re-fitted a few times, so that a preempted run does not pass for jitter.  With fewer
+    than four runs the split is not identified: 0.
+    """
+    pred = np.maximum(np.asarray(pred, dtype=float), 1e-12)
+    if len(t) < 4 or np.ptp(pred) <= 0:
+        return 0.0
+    r2 = np.log(t / pred) ** 2
+    A = np.column_stack([np.ones(len(t)), pred**-2.0])
+    cap = np.full(len(t), 9 * max(_median(r2) / 0.455, MIN_REL_SIGMA**2))  # median chi2_1
+    for _ in range(3):
+        coef, _ = nnls(A, np.minimum(r2, cap))
+        cap = 9 * np.maximum(A @ coef, MIN_REL_SIGMA**2)
+    return float(np.sqrt(coef[1]))
 
 
 def _residual_spread(r: NDArray, d: int) -> tuple[float, int]:

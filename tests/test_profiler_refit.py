@@ -16,6 +16,7 @@ import numpy as np
 from delta.observations import Observation
 from profiler import HardwareSpec, fit_profiles, suggest
 from profiler.composite import CompositeModel
+from profiler.law import absolute_jitter
 
 HW = {"desk": HardwareSpec(cores=8, clock_ghz=3.6, memory_gb=16),
       "pi4": HardwareSpec(cores=4, clock_ghz=1.5, memory_gb=4, arch="arm64"),
@@ -159,3 +160,28 @@ def test_suggest_spreads_over_every_queried_variable():
     work = rows[:, 0] * rows[:, 1]
     all_work = np.array([s * e for s, e, _, _ in GRID])
     assert np.any((work > all_work.min()) & (work < all_work.max()))
+
+
+def test_absolute_jitter_is_told_from_relative_noise():
+    # Runs from 0.5 s to 20 s: 5% relative noise, plus 0.3 s of absolute jitter or none.
+    rng = np.random.default_rng(3)
+    pred = np.geomspace(0.5, 20.0, 300)
+    relative = pred * rng.lognormal(0, 0.05, len(pred))
+    jittery = np.maximum(relative + rng.normal(0, 0.3, len(pred)), 0.05)
+    assert 0.15 < absolute_jitter(pred, jittery) < 0.5
+    assert absolute_jitter(pred, relative) < 0.05
+    assert absolute_jitter(pred[:3], jittery[:3]) == 0.0  # too few runs to split the noise
+
+
+def test_design_runs_longer_where_the_fleet_shows_jitter():
+    # The same candidates and posterior; only the fleet's measured jitter differs.  Short
+    # runs say little when most of their duration is jitter: the first pick gets longer.
+    profs = fit_profiles(runs("laptop", GRID, 0.1, 0), {"laptop": HW["laptop"]})
+    cands = [("laptop", np.array([s, e, b, 0, mp, 0], dtype=float)) for s, e, b, mp in GRID]
+    model = profs["laptop"].model
+    work = {}
+    for jitter in (0.0, 2.0):
+        model.jitter_ = jitter
+        first = cands[suggest(profs, cands, 1)[0]][1]
+        work[jitter] = first[0] * first[1]
+    assert work[2.0] > work[0.0]
