@@ -16,7 +16,8 @@ install: .venv/.synced
 
 demo: install
 	$(RUN) delta plan examples/flox-testbed.yaml --observations examples/flox-observations.csv --no-store
-	DELTA_DB=$$(mktemp -d)/demo.sqlite3 $(RUN) delta run examples/flox-testbed.yaml --rounds 3 --strategy delta --seed 0
+	DELTA_DB=$$(mktemp -d)/demo.sqlite3 $(RUN) delta run examples/flox-testbed.yaml \
+		--rounds 3 --epochs 3 --strategy delta --seed 0
 
 test: install
 	$(RUN) pytest -q

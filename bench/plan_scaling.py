@@ -5,14 +5,17 @@ Prints the median of repeats for
 - the analytic path (nothing to place) in-process, 10 to 100,000 endpoints, with
   hardware-prior profiles, and the fitted growth exponent of latency in n;
 - the optuna NSGA-II path (half the sites movable, two cloud candidates) at 10, 100, 1,000;
-- the whole ``delta plan`` command for 1,000 endpoints with five observations each, with
-  nothing to place and with a cloud candidate and movable data.
+- the whole ``delta plan`` command (a fresh process, imports included) for 1,000 endpoints
+  with five observations each: nothing to place; a cloud candidate and movable data; and
+  that candidate priced by the spot predictor from the real sa-east-1 history
+  (``--prices`` with ``../shared/data/spot``, when present).
 
 ``--quick`` stops the in-process sweep at 10,000 endpoints.
 """
 
 from __future__ import annotations
 
+import resource
 import statistics
 import subprocess
 import sys
@@ -46,21 +49,29 @@ def problem(n: int, movable: bool, seed: int = 0) -> Problem:
     return Problem(name=f"bench-{n}", endpoints=eps, candidates=cands, rounds=50)
 
 
-def median_seconds(fn, repeats: int) -> float:
+def median_seconds(fn, repeats: int, cpu: list[float] | None = None) -> float:
+    """Median wall seconds of ``fn``; its CPU seconds (this process) go into ``cpu``."""
     times = []
     for _ in range(repeats):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         fn()
         times.append(time.perf_counter() - t)
+        if cpu is not None:
+            cpu.append(time.process_time() - c)
     return statistics.median(times)
 
 
-def in_process(n: int, movable: bool, repeats: int) -> float:
+def in_process(n: int, movable: bool, repeats: int) -> tuple[float, float]:
+    """Median wall and CPU seconds of ``make_plan`` for ``n`` endpoints."""
     p = problem(n, movable)
     hw = {e.id: e.hardware for e in (*p.endpoints, *p.candidates)}
     profiles = fit_profiles([], hw)
     make_plan(p, profiles)  # warm-up: imports (optuna) and caches
-    return median_seconds(lambda: make_plan(p, profiles), repeats)
+    cpu: list[float] = []
+    return median_seconds(lambda: make_plan(p, profiles), repeats, cpu), statistics.median(cpu)
+
+
+SPOT = ROOT.parent / "shared" / "data" / "spot"
 
 
 def cli_inputs(d: Path, n: int, cloud: bool) -> None:
@@ -73,7 +84,7 @@ def cli_inputs(d: Path, n: int, cloud: bool) -> None:
                                   "movable": cloud and i % 2 == 0}} for i in range(n)]}
     if cloud:
         tb["cloud"] = [{"id": "aws-c5", "instance_type": "c5.2xlarge", "price_per_hour": 0.14,
-                        "hardware": {"cores": 8, "clock_ghz": 3.4}}]
+                        "region": "sa-east-1", "hardware": {"cores": 8, "clock_ghz": 3.4}}]
     rows = ["endpoint,samples,epochs,seconds"]
     for i in range(n):
         o, k = rng.uniform(0.2, 2), 10 ** rng.uniform(-5, -2)
@@ -83,18 +94,30 @@ def cli_inputs(d: Path, n: int, cloud: bool) -> None:
     (d / "obs.csv").write_text("\n".join(rows) + "\n")
 
 
-def cli(n: int, cloud: bool, repeats: int) -> float:
+def cli(n: int, cloud: bool, repeats: int, prices: tuple[Path, ...] = ()) -> float:
+    """Median seconds of the real ``delta plan`` subprocess, with where its time goes."""
     with tempfile.TemporaryDirectory() as d:
         cli_inputs(Path(d), n, cloud)
         cmd = [str(Path(sys.executable).parent / "delta"), "plan", f"{d}/tb.yaml",
                "-o", f"{d}/obs.csv", "--no-store", "-f", "json"]
+        for f in prices:
+            cmd += ["--prices", str(f)]
+
+        cpu: list[float] = []
 
         def run() -> None:
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             subprocess.run(cmd, check=True, capture_output=True, cwd=ROOT)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
 
         total = median_seconds(run, repeats)
-        print(f"  {'cloud candidate, movable data' if cloud else 'nothing to place':30s}  "
-              f"median {total:6.2f} s;  in-process: {phases(Path(d))}")
+        what = ("spot-priced candidate (--prices)" if prices else
+                "cloud candidate, movable data" if cloud else "nothing to place")
+        where = "" if prices else f";  in-process: {phases(Path(d))}"
+        # CPU seconds too: on a shared machine the wall clock also counts waiting for a core.
+        print(f"  {what:32s}  median {total:6.2f} s wall, {statistics.median(cpu):5.2f} s CPU"
+              f"{where}")
         return total
 
 
@@ -125,21 +148,29 @@ def phases(d: Path) -> str:
 def main() -> None:
     sizes = [10, 100, 1_000, 10_000] + ([] if "--quick" in sys.argv else [100_000])
     print("analytic path (in-process make_plan, hardware-prior profiles)")
-    lat = {}
+    lat, cpu = {}, {}
     for n in sizes:
-        lat[n] = in_process(n, movable=False, repeats=7 if n <= 1000 else 3)
-        print(f"  n={n:>7,}  median {lat[n] * 1e3:10.2f} ms")
+        lat[n], cpu[n] = in_process(n, movable=False, repeats=7 if n <= 1000 else 3)
+        print(f"  n={n:>7,}  median {lat[n] * 1e3:10.2f} ms wall, {cpu[n] * 1e3:10.2f} ms CPU")
     big = [n for n in sizes if n >= 1000]
-    slope = np.polyfit(np.log(big), np.log([lat[n] for n in big]), 1)[0]
-    allslope = np.polyfit(np.log(sizes), np.log([lat[n] for n in sizes]), 1)[0]
-    print(f"  growth exponent (log-log slope): {slope:.2f} for n >= 1,000; "
-          f"{allslope:.2f} over all sizes")
+    for name, t in (("wall", lat), ("CPU", cpu)):
+        slope = np.polyfit(np.log(big), np.log([t[n] for n in big]), 1)[0]
+        allslope = np.polyfit(np.log(sizes), np.log([t[n] for n in sizes]), 1)[0]
+        print(f"  growth exponent of {name} time (log-log slope): {slope:.2f} for n >= 1,000; "
+              f"{allslope:.2f} over all sizes (n log n: ~1.1 over 1,000-100,000)")
     print("optuna NSGA-II path (half movable, 2 cloud candidates, 150 trials)")
     for n in (10, 100, 1_000):
-        print(f"  n={n:>7,}  median {in_process(n, movable=True, repeats=3) * 1e3:10.2f} ms")
-    print("whole `delta plan` command, 1,000 endpoints x 5 observations")
+        wall, c = in_process(n, movable=True, repeats=3)
+        print(f"  n={n:>7,}  median {wall * 1e3:10.2f} ms wall, {c * 1e3:10.2f} ms CPU")
+    print("whole `delta plan TB -o OBS --no-store -f json` subprocess, 1,000 endpoints x 5 "
+          "observations, median of 3")
     cli(1000, False, 3)
     cli(1000, True, 3)
+    spot = sorted(SPOT.glob("*.json*"))
+    if spot:
+        cli(1000, True, 3, prices=tuple(spot))
+    else:
+        print(f"  (no spot history in {SPOT}: --prices case skipped)")
 
 
 if __name__ == "__main__":

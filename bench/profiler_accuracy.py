@@ -11,12 +11,13 @@ configuration per (endpoint, model) for the noise floor.  The analysis prints:
 - noise floor: APE of single repeated runs against their configuration's median, and the
   cross-validated APE of a flexible model (gradient boosting) on the whole grid;
 - median / mean APE on held-out configurations against the number of experiments, for
-  designed (``profiler.suggest``, refitted after each run) vs random selection, averaged
-  over seeds; p10-p90 coverage and width;
+  designed (``profiler.suggest``, refitted after each run) vs random selection of n and
+  2n, averaged over seeds; p10-p90 coverage and width; the designed - random-2n gap in
+  median APE with a paired bootstrap interval over the splits;
 - cold start: an emulated fleet (the FLoX testbed's hardware, durations = real runs x the
   emulator's hidden speed) where each endpoint is predicted from hardware alone and ranked
   against the others;
-- refit cost of ``fit_profiles`` at fleet scale.
+- refit cost of ``fit_profiles`` at fleet scale, from scratch and incremental.
 """
 
 from __future__ import annotations
@@ -37,8 +38,8 @@ from profiler import HardwareSpec, fit_profiles, suggest
 from profiler.composite import FEATURES
 
 GRID = HERE / "data" / "profiler_grid.csv"
-N_EXPERIMENTS = (2, 3, 4, 6, 8, 12)
-SEEDS = 10
+N_EXPERIMENTS = (2, 3, 4, 6, 8)
+SEEDS = 60
 HELD_OUT = 0.5
 
 
@@ -93,7 +94,8 @@ def evaluate(fleet: list[Observation], hardware: dict, ep: str, chosen: list[Obs
     return q, np.array([o.seconds for o in test])
 
 
-def selection_curves(obs: list[Observation], hardware: dict, with_fleet: bool) -> dict:
+def selection_curves(obs: list[Observation], hardware: dict, with_fleet: bool,
+                     seeds: range) -> dict:
     """Per n: designed and random median/mean APE, coverage and width, over seeds/endpoints."""
     out: dict = {n: {"designed": [], "random": [], "random2n": []} for n in N_EXPERIMENTS}
     grid = [o for o in obs if not o.extra.get("repeat")]
@@ -101,7 +103,7 @@ def selection_curves(obs: list[Observation], hardware: dict, with_fleet: bool) -
         mine = [o for o in grid if o.endpoint == ep]
         fleet = [o for o in grid if o.endpoint != ep] if with_fleet else []
         hw = hardware if with_fleet else {ep: hardware[ep]}
-        for seed in range(SEEDS):
+        for seed in seeds:
             rng = np.random.default_rng(seed)
             order = rng.permutation(len(mine))
             n_test = int(HELD_OUT * len(mine))
@@ -121,6 +123,20 @@ def selection_curves(obs: list[Observation], hardware: dict, with_fleet: bool) -
                     picks = [pool[i] for i in rng.permutation(len(pool))[:m]]
                     out[n][key].append(evaluate(fleet, hw, ep, picks, test))
     return out
+
+
+def paired_gap(designed: list, random2n: list, draws: int = 2000) -> tuple[float, float, float]:
+    """Designed minus random-2n median APE, and a 90% bootstrap interval over the runs.
+
+    Both selections share each run's split (seed, endpoint), so runs are resampled in
+    pairs: the interval says whether a gap is larger than what the splits alone make.
+    """
+    d = np.array([np.median(ape(q[:, 1], t)) for q, t in designed])
+    r = np.array([np.median(ape(q[:, 1], t)) for q, t in random2n])
+    idx = np.random.default_rng(0).integers(0, len(d), (draws, len(d)))
+    boot = np.median(d[idx], axis=1) - np.median(r[idx], axis=1)
+    lo, hi = np.quantile(boot, [0.05, 0.95])
+    return float(np.median(d) - np.median(r)), float(lo), float(hi)
 
 
 def summarise(runs: list) -> tuple[float, float, float, float]:
@@ -165,25 +181,44 @@ def cold_start(obs: list[Observation]) -> tuple[float, float, int]:
     return good / pairs, float(np.median(errs)), pairs
 
 
-def refit_cost(obs: list[Observation]) -> float:
-    """Median seconds of one ``fit_profiles`` over 100 endpoints x 30 runs."""
-    base = [o for o in obs if o.endpoint == "local-t1" and not o.extra.get("repeat")][:30]
-    fleet = [Observation(endpoint=f"e{i}", seconds=o.seconds * (1 + i % 7), samples=o.samples,
-                         epochs=o.epochs, batch_size=o.batch_size, model_params=o.model_params)
-             for i in range(100) for o in base]
+def refit_cost(obs: list[Observation]) -> tuple[float, float, float]:
+    """Refit after a round: 100 endpoints x 30 runs, 10 of them report one more run.
+
+    Returns median seconds of ``fit_profiles`` from scratch, incremental (``previous=``
+    the last round's profiles) and the largest relative difference of their p50s.
+    """
+    base = [o for o in obs if o.endpoint == "local-t1" and not o.extra.get("repeat")]
+
+    def runs(i: int, lo: int, hi: int) -> list[Observation]:
+        return [Observation(endpoint=f"e{i}", seconds=o.seconds * (1 + i % 7),
+                            samples=o.samples, epochs=o.epochs, batch_size=o.batch_size,
+                            model_params=o.model_params) for o in base[lo:hi]]
+
     hw = {f"e{i}": HardwareSpec(cores=1 + i % 8, clock_ghz=1.0 + (i % 5) / 2) for i in range(100)}
-    times = []
+    before = [o for i in range(100) for o in runs(i, 0, 30)]
+    after = before + [o for i in range(0, 100, 10) for o in runs(i, 30, 31)]
+    previous = fit_profiles(before, hw)
+    times: dict[str, list[float]] = {"scratch": [], "incremental": []}
     for _ in range(3):
-        t0 = time.perf_counter()
-        fit_profiles(fleet, hw)
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times))
+        for key, prev in (("scratch", None), ("incremental", previous)):
+            t0 = time.perf_counter()
+            profs = fit_profiles(after, hw, previous=prev)
+            times[key].append(time.perf_counter() - t0)
+            p50 = np.array([p.quantiles(np.array([row(base[0])]))[0, 1] for p in profs.values()])
+            if key == "scratch":
+                ref = p50
+    diff = float(np.max(np.abs(p50 / ref - 1)))
+    return float(np.median(times["scratch"])), float(np.median(times["incremental"])), diff
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--regenerate", action="store_true", help="re-measure the grid first")
+    ap.add_argument("--seeds", type=int, default=SEEDS, help="seeds to average over")
+    ap.add_argument("--first-seed", type=int, default=0,
+                    help="first seed (develop on other seeds than the reported 0..)")
     args = ap.parse_args()
+    seeds = range(args.first_seed, args.first_seed + args.seeds)
     if args.regenerate or not GRID.exists():
         from bench.profiler_grid import generate
 
@@ -202,21 +237,26 @@ def main() -> None:
     for with_fleet in (True, False):
         label = ("new endpoint, other endpoint fully observed (fleet prior)" if with_fleet
                  else "endpoint alone (reference-law prior)")
-        print(f"\n{label}; held-out configurations, {SEEDS} seeds x 2 endpoints")
+        print(f"\n{label}; held-out configurations, {len(seeds)} seeds x 2 endpoints")
         print(f"{'n':>3} {'designed med/mean APE':>22} {'random':>15} {'random 2n':>15} "
-              f"{'cover(d)':>9} {'width(d)':>9} {'cover(r)':>9}")
-        curves = selection_curves(obs, hardware, with_fleet)
+              f"{'cover(d)':>9} {'width(d)':>9} {'cover(r)':>9} {'d - r2n [90% CI]':>22}")
+        curves = selection_curves(obs, hardware, with_fleet, seeds)
         for n, c in curves.items():
             d, r, r2 = (summarise(c[k]) for k in ("designed", "random", "random2n"))
+            gap, lo, hi = paired_gap(c["designed"], c["random2n"])
             print(f"{n:>3} {d[0]:>10.1%} /{d[1]:>8.1%} {r[0]:>6.1%} /{r[1]:>6.1%} "
-                  f"{r2[0]:>6.1%} /{r2[1]:>6.1%} {d[2]:>9.0%} {d[3]:>9.2f} {r[2]:>9.0%}")
+                  f"{r2[0]:>6.1%} /{r2[1]:>6.1%} {d[2]:>9.0%} {d[3]:>9.2f} {r[2]:>9.0%} "
+                  f"{gap:>+7.1%} [{lo:+.1%}, {hi:+.1%}]")
         d6 = summarise(curves[6]["designed"])[0]
         print(f"after 6 designed: median APE {d6:.1%} = {d6 / floor:.2f}x the floor "
               f"({floor:.1%}; target <= 1.3x)")
     acc, cold_ape, pairs = cold_start(obs)
     print(f"\ncold start (FLoX fleet, leave one out): {acc:.0%} of {pairs} pairs ranked "
           f"correctly from hardware alone; median APE of the hardware-only p50 {cold_ape:.0%}")
-    print(f"refit: fit_profiles over 100 endpoints x 30 runs takes {refit_cost(obs):.3f} s")
+    scratch, incremental, diff = refit_cost(obs)
+    print(f"refit after a round (100 endpoints x 30 runs, 10 report one more): from scratch "
+          f"{scratch:.3f} s, incremental {incremental:.3f} s ({scratch / incremental:.1f}x; "
+          f"largest p50 difference {diff:.1e})")
     print(f"(analysis took {time.perf_counter() - t0:.0f} s)")
 
 

@@ -11,7 +11,9 @@ Prints, per strategy: virtual seconds to the target validation accuracy, final a
 dollars; the speed-ups of delta; and the dispatch overhead per task on the local engine
 (median round trip of a no-op task, and per task in a burst).
 
-Run: ``.venv/bin/python bench/time_to_accuracy.py [--rounds 6] [--target 0.9]``
+Prints, over all seeds: delta's speed-up per seed, the median and the worst.
+
+Run: ``.venv/bin/python bench/time_to_accuracy.py [--seeds 0,1,2] [--rounds 6] [--target 0.9]``
 """
 
 from __future__ import annotations
@@ -67,6 +69,59 @@ def dispatch_overhead(engine, n: int = 200) -> tuple[float, float]:
     return statistics.median(trips) * 1e3, burst * 1e3
 
 
+def run_seed(tb: Testbed, engine, args, seed: int) -> dict[str, dict]:
+    """Every strategy on ``tb`` with ``seed``, interleaved round by round."""
+    from delta.fl.api import iter_testbed
+
+    records: dict[str, dict] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        runs = {name: iter_testbed(tb, rounds=args.rounds, strategy=name, seed=seed,
+                                   calibrate=args.calibrate,
+                                   db=Path(tmp) / f"{name}.sqlite3",
+                                   checkpoint_dir=Path(tmp) / name, engine=engine)
+                for name in args.strategies.split(",")}
+        for name in runs:
+            next(runs[name])  # validate and start every run before any round
+        for rnd in range(1, args.rounds + 1):
+            for name, run in runs.items():
+                records[name] = next(run).record
+                r = records[name]["rounds"][-1]
+                moved = f", moved {len(r['moves'])}" if r["moves"] else ""
+                print(f"seed {seed} round {rnd} {name:>12}: {r['round_s']:6.2f} s (virtual), "
+                      f"accuracy {r['accuracy']:.4f}, {r['participants']}/"
+                      f"{len(r['endpoints'])} in time{moved}, wall {r['wall_s']:.1f} s",
+                      flush=True)
+        for run in runs.values():
+            run.close()
+    return records
+
+
+def report_seed(records: dict[str, dict], args, seed: int) -> dict[str, float | None]:
+    """Print one seed's table; return delta's speed-up over each baseline."""
+    print(f"\nseed {seed}, {args.rounds} rounds, target accuracy {args.target}")
+    print(f"{'strategy':>12} {'to target s':>12} {'final acc':>10} {'elapsed s':>10} {'usd':>8}")
+    tt = {}
+    for name, rec in records.items():
+        tt[name] = time_to(rec, args.target)
+        shown = "not reached" if tt[name] is None else f"{tt[name]:.1f}"
+        print(f"{name:>12} {shown:>12} {rec['final_accuracy']:>10.4f} {rec['elapsed_s']:>10.1f} "
+              f"{rec['usd']:>8.4f}")
+    for target in [float(x) for x in args.also.split(",") if x]:
+        shown = []
+        for name, rec in records.items():
+            t = time_to(rec, target)
+            shown.append(f"{name} {'-' if t is None else f'{t:.1f} s'}")
+        print(f"to {target}: " + ", ".join(shown))
+    ratios: dict[str, float | None] = {}
+    for base in ("uniform", "proportional"):
+        if "delta" in tt and base in tt:
+            ok = tt["delta"] and tt[base]
+            ratios[base] = tt[base] / tt["delta"] if ok else None
+            ratios[base + "_gap_pp"] = (records["delta"]["final_accuracy"]
+                                        - records[base]["final_accuracy"]) * 100
+    return ratios
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--testbed", default=str(ROOT / "examples" / "flox-testbed.yaml"))
@@ -76,70 +131,46 @@ def main() -> None:
     ap.add_argument("--target", type=float, default=0.9,
                     help="validation accuracy to reach (also reported: --also)")
     ap.add_argument("--also", default="0.85,0.92", help="further targets to report")
-    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--seeds", default="0,1,2", help="comma-separated seeds")
     ap.add_argument("--calibrate", action="store_true", help="delta: calibration round first")
     ap.add_argument("--strategies", default="uniform,proportional,delta")
     ap.add_argument("--json", type=Path, help="write all records here")
     args = ap.parse_args()
 
-    from delta.fl.api import iter_testbed
     from delta.fl.executors.engine import EngineExecutor
 
     tb = load_testbed(args.testbed)
     if not args.declared_hardware:
         tb = uninformative(tb)
     os.environ.setdefault("HOME", tempfile.mkdtemp())
+    seeds = [int(x) for x in args.seeds.split(",")]
     engine = EngineExecutor(workers=2, warm=True)
-    records = {}
+    all_records, ratios = {}, {}
     try:
         per_task_ms, burst_ms = dispatch_overhead(engine)
-        with tempfile.TemporaryDirectory() as tmp:
-            runs = {name: iter_testbed(tb, rounds=args.rounds, strategy=name, seed=args.seed,
-                                       calibrate=args.calibrate,
-                                       db=Path(tmp) / f"{name}.sqlite3",
-                                       checkpoint_dir=Path(tmp) / name, engine=engine)
-                    for name in args.strategies.split(",")}
-            for name in runs:
-                next(runs[name])  # validate and start every run before any round
-            for rnd in range(1, args.rounds + 1):
-                for name, run in runs.items():
-                    records[name] = next(run).record
-                    r = records[name]["rounds"][-1]
-                    print(f"round {rnd} {name:>12}: {r['round_s']:6.2f} s (virtual), "
-                          f"accuracy {r['accuracy']:.4f}, wall {r['wall_s']:.1f} s", flush=True)
-            for run in runs.values():
-                run.close()
+        for seed in seeds:
+            all_records[seed] = run_seed(tb, engine, args, seed)
+            ratios[seed] = report_seed(all_records[seed], args, seed)
     finally:
         engine.shutdown()
 
-    print(f"\n{tb.name}, {args.rounds} rounds, seed {args.seed}, target accuracy {args.target}")
-    print(f"{'strategy':>12} {'to target s':>12} {'final acc':>10} {'elapsed s':>10} {'usd':>8}")
-    tt = {}
-    for name, rec in records.items():
-        tt[name] = time_to(rec, args.target)
-        shown = "not reached" if tt[name] is None else f"{tt[name]:.1f}"
-        print(f"{name:>12} {shown:>12} {rec['final_accuracy']:>10.4f} {rec['elapsed_s']:>10.1f} "
-              f"{rec['usd']:>8.4f}")
-    if "delta" in tt:
-        for base in ("uniform", "proportional"):
-            if base in tt and tt["delta"] and tt[base]:
-                gap = (records["delta"]["final_accuracy"] - records[base]["final_accuracy"]) * 100
-                print(f"delta vs {base}: {tt[base] / tt['delta']:.2f}x sooner to "
-                      f"{args.target} (target >= {1.5 if base == 'uniform' else 1.2}x); final "
-                      f"accuracy {gap:+.2f} pp")
-            elif base in tt:
-                print(f"delta vs {base}: target not reached by "
-                      f"{'delta' if not tt['delta'] else base} in {args.rounds} rounds")
+    print(f"\n{tb.name}: delta's speed-up to accuracy {args.target} over {len(seeds)} seeds")
+    for base, goal in (("uniform", 1.5), ("proportional", 1.2)):
+        got = [ratios[s].get(base) for s in seeds]
+        gaps = [ratios[s].get(base + "_gap_pp") for s in seeds]
+        if not any(g is not None for g in got):
+            continue
+        shown = ", ".join("miss" if g is None else f"{g:.2f}x" for g in got)
+        valid = [g for g in got if g is not None]
+        worst = "a run missed the target" if None in got else f"{min(valid):.2f}x"
+        print(f"vs {base:>12}: {shown}; median {statistics.median(valid):.2f}x, worst {worst} "
+              f"(target >= {goal}x); final accuracy gap "
+              f"{min(g for g in gaps if g is not None):+.2f} to "
+              f"{max(g for g in gaps if g is not None):+.2f} pp")
     print(f"dispatch overhead on the local engine: {per_task_ms:.2f} ms per task (median round "
           f"trip of a no-op), {burst_ms:.2f} ms per task in a burst of 200 (target <= 10 ms)")
-    for target in [float(x) for x in args.also.split(",") if x]:
-        shown = []
-        for name, rec in records.items():
-            t = time_to(rec, target)
-            shown.append(f"{name} {'-' if t is None else f'{t:.1f} s'}")
-        print(f"to {target}: " + ", ".join(shown))
     if args.json:
-        args.json.write_text(json.dumps(records, indent=1))
+        args.json.write_text(json.dumps({str(s): r for s, r in all_records.items()}, indent=1))
 
 
 if __name__ == "__main__":

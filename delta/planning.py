@@ -100,7 +100,8 @@ def spot_cost_model(tb: Testbed, history_files: Sequence[Path] = (), *,
     Prices come from ``history_files`` (``describe_spot_price_history`` JSON), else from
     the store's price table; with neither, or no spot candidate, returns ``(None, [])``
     and the planner uses declared prices.  ``start`` (when the round starts) defaults to
-    the newest price record, so a plan made from old history is priced as of that history.
+    the newest price record of those types, so a plan made from old history is priced as
+    of that history.
     """
     spot = [c for c in tb.cloud if c.market == "spot"]
     if not spot:
@@ -111,7 +112,10 @@ def spot_cost_model(tb: Testbed, history_files: Sequence[Path] = (), *,
 
     types = sorted({c.instance_type for c in spot})
     if history_files:
-        history = PriceHistory.from_records(read_history_files(list(history_files)))
+        # Only the candidates' types are parsed (as from the store): a region's history
+        # is ~400k records, a plan needs a few types.
+        history = PriceHistory.from_records(read_history_files(list(history_files),
+                                                               instance_types=types))
     elif store_path is not None and store_path.exists():
         from delta.pricing.price_store import load_prices
         from delta.store import Store

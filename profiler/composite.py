@@ -58,17 +58,18 @@ class CompositeModel(LinearLaw):
     ----------
     variables:
         Which of :data:`VARIABLES` the model uses (see :func:`active_variables`).
-    prior_mean, prior_cov, noise_prior, noise_fixed, huber_c, max_iter:
+    prior_mean, prior_cov, noise_prior, noise_fixed, huber_c, max_iter, calibrate:
         As for :class:`~profiler.law.LinearLaw`.
     """
 
     def __init__(self, *, variables: tuple[str, ...] = ("work",),
                  prior_mean: ArrayLike | None = None, prior_cov: ArrayLike | None = None,
                  noise_prior: float = DEFAULT_REL_SIGMA, noise_fixed: bool = False,
-                 huber_c: float = 1.5, max_iter: int = 20):
+                 huber_c: float = 1.5, max_iter: int = 20, calibrate: bool = False):
         self.variables = variables
         super().__init__(prior_mean=prior_mean, prior_cov=prior_cov, noise_prior=noise_prior,
-                         noise_fixed=noise_fixed, huber_c=huber_c, max_iter=max_iter)
+                         noise_fixed=noise_fixed, huber_c=huber_c, max_iter=max_iter,
+                         calibrate=calibrate)
 
     def _parts(self, A: NDArray) -> tuple[NDArray, NDArray]:
         """The additive (once per task) and the work basis of ``A``."""

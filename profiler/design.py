@@ -1,12 +1,20 @@
 """Experiment design: which configurations to measure next.
 
-Greedy sequential design on the composite model's posterior.  Measuring candidate ``c``
-shrinks the coefficient covariance by a rank-one update; the gain of ``c`` is the summed
-reduction of the *relative* predictive variance over the configurations the tuner will
-ask about (``queries``).  Among candidates within ``tie`` of the best gain the cheapest
-(shortest predicted run) wins, so a new endpoint is calibrated with short runs whenever
-they teach as much.  Each chosen candidate updates the covariance before the next pick,
-so the k picks spread over the region instead of repeating one point.
+Greedy sequential design on the composite model's posterior.  The runtime at a
+configuration is the law (coefficients with the posterior covariance) times a smooth
+*discrepancy*: a Gaussian process in the log of the configuration variables with relative
+spread :data:`DISCREPANCY` and length scale :data:`LENGTH_SCALE`.  The law alone makes the
+design a corner design (the extremes of every variable determine a linear law best), which
+fits the law well where it holds and badly where it does not; the discrepancy says that
+a run informs its neighbourhood more than far-away configurations, so the picks spread
+over every variable the queries vary (samples, epochs, batch size, threads, model size).
+
+Measuring candidate ``c`` shrinks the joint covariance by a rank-one update; the gain of
+``c`` is the summed reduction of the *relative* predictive variance over the
+configurations the tuner will ask about (``queries``).  Among candidates within ``tie`` of
+the best gain the cheapest (shortest predicted run) wins, so a new endpoint is calibrated
+with short runs whenever they teach as much.  Each pick updates the covariance before the
+next, so the k picks spread over the region instead of repeating one point.
 """
 
 from __future__ import annotations
@@ -17,11 +25,37 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.linalg import block_diag
 
+from profiler.composite import FEATURES
 from profiler.profiles import Profile
+
+#: Relative spread of the law's misfit (real runtimes stray from any simple law by tens of
+#: percent away from where it was fitted).
+DISCREPANCY = 0.2
+#: Absolute run-to-run jitter of a task's duration in seconds (process scheduling,
+#: start-up), on top of the relative noise.
+JITTER_S = 0.1
+#: Length scale of the misfit in natural-log units of each configuration variable (a run
+#: tells a lot about configurations within a factor of ~2.7 of it, little beyond).
+LENGTH_SCALE = 1.0
+
+
+def log_features(rows: NDArray) -> NDArray:
+    """Configuration rows (:data:`~profiler.composite.FEATURES`) on the discrepancy's scale."""
+    A = np.atleast_2d(np.asarray(rows, dtype=float)).reshape(-1, len(FEATURES))
+    return np.log(np.maximum(A, 0.0) + 1.0) / LENGTH_SCALE
+
+
+def _kernel(a: NDArray, b: NDArray, group_a: NDArray, group_b: NDArray) -> NDArray:
+    """Squared-exponential correlation; zero across groups (endpoints)."""
+    d2 = ((a[:, None, :] - b[None, :, :]) ** 2).sum(axis=-1)
+    return np.exp(-0.5 * d2) * (group_a[:, None] == group_b[None, :])
 
 
 def design(candidates: NDArray, queries: NDArray, coef: NDArray, cov: NDArray,
-           sigma: float | NDArray, k: int, *, tie: float = 0.9) -> list[int]:
+           sigma: float | NDArray, k: int, *, tie: float = 0.9,
+           candidate_features: NDArray | None = None, query_features: NDArray | None = None,
+           candidate_groups: NDArray | None = None, query_groups: NDArray | None = None,
+           discrepancy: float = DISCREPANCY) -> list[int]:
     """Indices of ``k`` candidates in the order to run them.
 
     Parameters
@@ -36,26 +70,53 @@ def design(candidates: NDArray, queries: NDArray, coef: NDArray, cov: NDArray,
         Budget: how many to pick (at most the number of candidates).
     tie:
         Candidates with at least ``tie`` times the best gain count as equally informative.
+    candidate_features, query_features, candidate_groups, query_groups:
+        :func:`log_features` of the configurations and the group (endpoint) of each, for
+        the discrepancy; without features the design sees the law alone.
+    discrepancy:
+        Relative spread of the law's misfit (0: the law alone).
     """
     C = np.asarray(candidates, dtype=float)
     Q = np.asarray(queries, dtype=float)
-    S = np.array(cov, dtype=float, copy=True)
+    S = np.asarray(cov, dtype=float)
     cost = np.maximum(C @ coef, 1e-9)
-    q_scale = np.maximum(Q @ coef, 1e-9)
-    noise = (np.asarray(sigma, dtype=float) * cost) ** 2  # absolute seconds^2 per candidate
+    # Relative units throughout: a run's noise and the tuner's doubts are relative.
+    Lc, Lq = C / cost[:, None], Q / np.maximum(Q @ coef, 1e-9)[:, None]
+    # A run's relative noise, plus an absolute jitter (scheduling, start-up) that makes
+    # very short runs say less than their relative noise suggests.
+    noise = np.asarray(sigma, dtype=float) ** 2 + (JITTER_S / cost) ** 2
+    use_gp = candidate_features is not None and query_features is not None and discrepancy > 0
+    if use_gp:
+        fc, fq = np.asarray(candidate_features, float), np.asarray(query_features, float)
+        gc = np.zeros(len(C)) if candidate_groups is None else np.asarray(candidate_groups)
+        gq = np.zeros(len(Q)) if query_groups is None else np.asarray(query_groups)
+    tau2 = discrepancy**2 if use_gp else 0.0
+    # Prior covariance of the relative runtime between queries and candidates, and at the
+    # candidates; each pick subtracts a rank-one term from both (no (n x n) matrix kept).
+    LcS = Lc @ S
+    KQC = Lq @ LcS.T + (tau2 * _kernel(fq, fc, gq, gc) if use_gp else 0.0)
+    var_c = np.einsum("ij,ij->i", LcS, Lc) + tau2
+    done_c: list[NDArray] = []  # rank-one factors at the candidates
     chosen: list[int] = []
     for _ in range(min(int(k), len(C))):
-        SC = S @ C.T                                  # (d, n_candidates)
-        var_c = np.einsum("ij,ji->i", C, SC)           # current variance at each candidate
-        cross = (Q @ SC) / q_scale[:, None]            # relative covariance query x candidate
-        gain = np.sum(cross**2, axis=0) / (noise + np.maximum(var_c, 0.0))
+        denom = noise + np.maximum(var_c, 0.0)
+        gain = np.sum(KQC**2, axis=0) / denom
         gain[chosen] = -np.inf                         # run each configuration once
         best = float(np.max(gain))
         near = np.flatnonzero(gain >= tie * best) if best > 0 else np.flatnonzero(gain > -np.inf)
         pick = int(near[np.argmin(cost[near])])
         chosen.append(pick)
-        s = SC[:, pick]
-        S = S - np.outer(s, s) / (noise[pick] + max(var_c[pick], 0.0))
+        # The pick's current covariance with every candidate, then the rank-one update.
+        col_c = LcS @ Lc[pick]
+        if use_gp:
+            col_c = col_c + tau2 * _kernel(fc, fc[[pick]], gc, gc[[pick]])[:, 0]
+        for u in done_c:
+            col_c = col_c - u * u[pick]
+        scale = 1.0 / np.sqrt(denom[pick])
+        u_c, u_q = col_c * scale, KQC[:, pick] * scale
+        KQC = KQC - np.outer(u_q, u_c)
+        var_c = var_c - u_c**2
+        done_c.append(u_c)
     return chosen
 
 
@@ -94,4 +155,8 @@ def suggest(profiles: Mapping[str, Profile], candidates: Sequence[tuple[str, NDA
     sigma = np.array([models[where[e]].sigma_ for e, _ in candidates])
     return design(stacked(candidates), stacked(queries),
                   np.concatenate([m.coef_ for m in models]),
-                  block_diag(*[m.cov_ for m in models]), sigma, k)
+                  block_diag(*[m.cov_ for m in models]), sigma, k,
+                  candidate_features=log_features(np.array([r for _, r in candidates])),
+                  query_features=log_features(np.array([r for _, r in queries])),
+                  candidate_groups=np.array([where[e] for e, _ in candidates]),
+                  query_groups=np.array([where[e] for e, _ in queries]))

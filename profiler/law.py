@@ -15,8 +15,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import nnls
-from sklearn.base import BaseEstimator, RegressorMixin
-from sklearn.utils.validation import check_is_fitted
+
+from profiler.estimator import BaseEstimator, RegressorMixin, check_is_fitted
 
 Z90 = 1.2815515655446004  # standard normal 90th percentile
 #: Relative noise assumed before any residual is seen, and its weight in pseudo-observations.
@@ -48,6 +48,10 @@ class LinearLaw(RegressorMixin, BaseEstimator):
         Huber threshold in robust standard deviations of the relative residual.
     max_iter:
         Re-weighting iterations.
+    calibrate:
+        Widen the run noise to what leave-one-out residuals show (:func:`loo_spread`):
+        in-sample residuals of a few runs, or a strong prior, understate the error of a
+        prediction at a configuration the fit has not seen.
 
     Attributes
     ----------
@@ -62,19 +66,25 @@ class LinearLaw(RegressorMixin, BaseEstimator):
         shrinking towards ``noise_prior``).
     n_obs_:
         Observations fitted.
+    n_iter_:
+        Least-squares solves the robust re-weighting took.
+    loo_spread_:
+        Robust log-scale spread of the leave-one-out residuals (0 unless ``calibrate``).
     """
 
     terms: tuple[str, ...] = ()
 
     def __init__(self, *, prior_mean: ArrayLike | None = None,
                  prior_cov: ArrayLike | None = None, noise_prior: float = DEFAULT_REL_SIGMA,
-                 noise_fixed: bool = False, huber_c: float = 1.5, max_iter: int = 20):
+                 noise_fixed: bool = False, huber_c: float = 1.5, max_iter: int = 20,
+                 calibrate: bool = False):
         self.prior_mean = prior_mean
         self.prior_cov = prior_cov
         self.noise_prior = noise_prior
         self.noise_fixed = noise_fixed
         self.huber_c = huber_c
         self.max_iter = max_iter
+        self.calibrate = calibrate
 
     def basis(self, X: ArrayLike) -> NDArray:
         raise NotImplementedError
@@ -99,10 +109,17 @@ class LinearLaw(RegressorMixin, BaseEstimator):
         if np.any(~np.isfinite(t)) or np.any(t <= 0):
             raise ValueError("durations must be positive and finite")
         mu, cov = self._prior(Phi, t)
-        (self.coef_, self.cov_, self.sigma_, self.residual_spread_,
-         self.dof_) = fit_law(Phi, t, mu, cov, self.huber_c, self.max_iter, self.noise_prior,
+        (self.coef_, self.cov_, self.sigma_, self.residual_spread_, self.dof_,
+         self.n_iter_) = fit_law(Phi, t, mu, cov, self.huber_c, self.max_iter, self.noise_prior,
                               self.noise_fixed)
         self.n_obs_ = len(t)
+        self.loo_spread_ = 0.0
+        if self.calibrate and len(t) > 1:
+            self.loo_spread_ = loo_spread(Phi, t, self.coef_, self.cov_, self.sigma_)
+            # Only ever wider: the leave-one-out spread already holds the coefficients'
+            # error at the runs, which the quantiles add again where data are thin.
+            self.sigma_ = max(self.sigma_, shrunk_noise(self.loo_spread_, len(t),
+                                                        self.noise_prior))
         return self
 
     def fit_prior_only(self, coef: NDArray, cov: NDArray) -> LinearLaw:
@@ -113,6 +130,7 @@ class LinearLaw(RegressorMixin, BaseEstimator):
         """
         self.coef_, self.cov_ = np.asarray(coef, dtype=float), np.asarray(cov, dtype=float)
         self.sigma_, self.residual_spread_, self.dof_, self.n_obs_ = self.noise_prior, 0.0, 0, 0
+        self.loo_spread_, self.n_iter_ = 0.0, 0
         return self
 
     def predict(self, X: ArrayLike) -> NDArray:
@@ -134,12 +152,12 @@ def weak_prior_sd(Phi: NDArray, y: NDArray) -> NDArray:
 
 def fit_law(Phi: NDArray, t: NDArray, mu: NDArray, prior_cov: NDArray, huber_c: float = 1.5,
             max_iter: int = 20, noise_prior: float = DEFAULT_REL_SIGMA,
-            noise_fixed: bool = False) -> tuple[NDArray, NDArray, float, float, int]:
+            noise_fixed: bool = False) -> tuple[NDArray, NDArray, float, float, int, int]:
     """MAP fit of ``t ~ Phi @ coef``, ``coef >= 0``.
 
-    Returns ``(coef, cov, sigma, residual_spread, dof)``: the relative run noise ``sigma``
-    is the residual spread shrunk towards ``noise_prior`` (or ``noise_prior`` itself when
-    ``noise_fixed``).
+    Returns ``(coef, cov, sigma, residual_spread, dof, n_iter)``: the relative run noise
+    ``sigma`` is the residual spread shrunk towards ``noise_prior`` (or ``noise_prior``
+    itself when ``noise_fixed``); ``n_iter`` counts the least-squares solves.
 
     The noise is multiplicative (relative residual ``r = (t - pred) / pred``) with spread
     ``sigma``; the prior ``N(mu, prior_cov)`` enters as pseudo-observations, so a handful
@@ -158,7 +176,9 @@ def fit_law(Phi: NDArray, t: NDArray, mu: NDArray, prior_cov: NDArray, huber_c: 
     # Noise sd proportional to the runtime: weight by 1/prediction (1/t only to start;
     # weighting by the measured t would favour the runs that happened to be fast).
     level = t.copy()
-    for _ in range(max(max_iter, 1)):
+    step_before = None
+    n_iter = 0
+    for n_iter in range(1, max(max_iter, 1) + 1):
         w = np.sqrt(hub) / (sigma * level) if n else np.zeros(0)
         A = np.vstack([Phi * w[:, None], prior_rows]) if n else prior_rows
         b = np.concatenate([t * w, prior_rhs]) if n else prior_rhs
@@ -166,30 +186,36 @@ def fit_law(Phi: NDArray, t: NDArray, mu: NDArray, prior_cov: NDArray, huber_c: 
         if n == 0:
             coef = new
             break
-        pred = np.maximum(Phi @ new, 1e-12)
+        # np.allclose(new, coef, rtol=1e-7, atol=1e-15), without its overhead (this
+        # loop runs a few times per endpoint per refit).
+        step = new - coef
+        done = bool(np.all(np.abs(step) <= 1e-15 + 1e-7 * np.abs(coef)))
+        coef = new
+        if not done and step_before is not None:
+            # The re-weighting contracts linearly (each step ~0.4 of the last): jump to
+            # the limit of that geometric series (Aitken).  Only the path changes: the
+            # fixed point, and the test for it, are those of the plain iteration.
+            ratio = float(np.linalg.norm(step) / max(np.linalg.norm(step_before), 1e-300))
+            if 0.0 < ratio < 0.9:
+                coef = np.maximum(new + ratio / (1.0 - ratio) * step, 0.0)
+        step_before = step
+        pred = np.maximum(Phi @ coef, 1e-12)
         level = np.maximum(pred, 1e-3 * t)
-        r = np.log(t / pred)
-        mad = 1.4826 * _median(np.abs(r - _median(r))) if n > 2 else 0.0
-        # Few runs understate the spread: shrink towards the default with pseudo-counts.
-        dof = max(n - min(d, n - 1), 1) if n > 1 else 0
-        robust = max(mad, float(np.sqrt(np.mean(np.minimum(r**2, (3 * max(mad, 0.02))**2)))))
-        # In-sample residuals understate the spread of a new run by sqrt(n / dof).
-        robust *= float(np.sqrt(n / max(dof, 1)))
         if not noise_fixed:
+            robust, dof = _residual_spread(np.log(t / pred), d)
             sigma = shrunk_noise(robust, dof, noise_prior)
         # Huber weights on the residual the least squares sees (relative, not log): a
         # preempted run 10x too slow is a relative residual of 9, not log(10).
         hub = np.minimum(1.0, huber_c * sigma / np.maximum(np.abs(t / pred - 1.0), 1e-12))
-        # np.allclose(new, coef, rtol=1e-7, atol=1e-15), without its overhead (this
-        # loop runs a few times per endpoint per refit).
-        done = bool(np.all(np.abs(new - coef) <= 1e-15 + 1e-7 * np.abs(coef)))
-        coef = new
         if done:
             break
+    if noise_fixed and n:
+        # The spread did not steer the fit: reported once, for the final coefficients.
+        robust, dof = _residual_spread(np.log(t / np.maximum(Phi @ coef, 1e-12)), d)
     w = (np.sqrt(hub) / (sigma * level)) if n else np.zeros(0)
     precision = prior_prec + (Phi * (w**2)[:, None]).T @ Phi
     cov = np.linalg.pinv(precision, hermitian=True)
-    return coef, cov, sigma, robust, dof
+    return coef, cov, sigma, robust, dof, n_iter
 
 
 def prior_posteriors(mu: NDArray, prior_cov: NDArray) -> tuple[NDArray, NDArray, NDArray]:
@@ -208,6 +234,34 @@ def prior_posteriors(mu: NDArray, prior_cov: NDArray) -> tuple[NDArray, NDArray,
     return mu, cov, exact
 
 
+def loo_spread(Phi: NDArray, t: NDArray, coef: NDArray, cov: NDArray, sigma: float) -> float:
+    """Robust log-scale spread of the leave-one-out residuals of a fitted law.
+
+    For the (prior-regularised, relatively weighted) least squares the prediction at run
+    ``i`` without it is ``t_i - (t_i - pred_i) / (1 - h_i)``, with leverage
+    ``h_i = w_i^2 phi_i' cov phi_i``, ``w_i = 1 / (sigma pred_i)``; no refit.  The spread
+    is the root mean square of the log residuals, each capped at three robust deviations
+    (one preempted run must not make every interval useless).
+    """
+    pred = np.maximum(Phi @ coef, 1e-12)
+    h = np.einsum("ij,jk,ik->i", Phi, cov, Phi) / (sigma * pred) ** 2
+    loo = t - (t - pred) / np.maximum(1.0 - h, 1e-3)
+    r = np.log(t / np.maximum(loo, 1e-3 * t))
+    mad = 1.4826 * _median(np.abs(r - _median(r)))
+    return float(np.sqrt(np.mean(np.minimum(r**2, (3 * max(mad, MIN_REL_SIGMA)) ** 2))))
+
+
+def _residual_spread(r: NDArray, d: int) -> tuple[float, int]:
+    """Robust log-scale spread of ``n`` in-sample residuals of a ``d``-term law, and its dof."""
+    n = len(r)
+    mad = 1.4826 * _median(np.abs(r - _median(r))) if n > 2 else 0.0
+    # Few runs understate the spread: shrink towards the default with pseudo-counts.
+    dof = max(n - min(d, n - 1), 1) if n > 1 else 0
+    robust = max(mad, float(np.sqrt(np.mean(np.minimum(r**2, (3 * max(mad, 0.02))**2)))))
+    # In-sample residuals understate the spread of a new run by sqrt(n / dof).
+    return robust * float(np.sqrt(n / max(dof, 1))), dof
+
+
 def _median(x: NDArray) -> float:
     """``np.median`` of a short finite vector (the same number, a tenth of the overhead)."""
     s = np.sort(x)
@@ -221,14 +275,21 @@ def shrunk_noise(spread: float, dof: int, prior: float) -> float:
                          / (dof + SIGMA_PSEUDO_COUNT)))
 
 
-def law_quantiles(Phi: NDArray, coef: NDArray, cov: NDArray, sigma: float) -> NDArray:
+def law_quantiles(Phi: NDArray, coef: NDArray, cov: NDArray,
+                  sigma: float | NDArray) -> NDArray:
     """p10/p50/p90 of ``Phi @ coef`` on a log scale: run noise plus parameter spread.
 
     Parameter uncertainty grows with the distance of a query from the fitted data (large
     ``Phi`` entries along poorly determined directions), so extrapolation widens.
+    ``coef``, ``cov`` and ``sigma`` may also be stacks with one law per row of ``Phi``
+    (``(n, d)``, ``(n, d, d)``, ``(n,)``): many endpoints answered at once.
     """
-    p50 = np.maximum(Phi @ coef, 1e-9)
-    var_mean = np.einsum("ij,jk,ik->i", Phi, cov, Phi)
+    if np.ndim(coef) == 2:
+        p50 = np.maximum(np.einsum("ij,ij->i", Phi, coef), 1e-9)
+        var_mean = np.einsum("ij,ijk,ik->i", Phi, cov, Phi)
+    else:
+        p50 = np.maximum(Phi @ coef, 1e-9)
+        var_mean = np.einsum("ij,jk,ik->i", Phi, cov, Phi)
     rel = np.sqrt(sigma**2 + np.maximum(var_mean, 0.0) / p50**2)
     rel = np.minimum(rel, 3.0)  # beyond e^{±3.8} the interval says nothing more
     return np.column_stack([p50 * np.exp(-Z90 * rel), p50, p50 * np.exp(Z90 * rel)])

@@ -13,14 +13,15 @@ from collections.abc import Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from sklearn.base import BaseEstimator, RegressorMixin
-from sklearn.utils.validation import check_is_fitted
 
+from profiler.estimator import BaseEstimator, RegressorMixin, check_is_fitted
 from profiler.hardware import HardwareSpec
 
 FEATURE_NAMES = ("log_clock_ghz", "log_cores", "log_memory_gb", "arm", "accelerator")
-#: Log-time per unit of each feature before any endpoint is observed.
-HEURISTIC_WEIGHTS = (-1.0, -0.5, 0.0, 0.0, 0.0)
+#: Log-time per unit of each feature before any endpoint is observed: time inversely
+#: proportional to the clock and to the square root of the cores, and an accelerator
+#: (which training frameworks use when present) about 1.6x faster.
+HEURISTIC_WEIGHTS = (-1.0, -0.5, 0.0, 0.0, -0.5)
 #: Log-scale spread of an endpoint's speed around the hardware prediction, before data.
 DEFAULT_SPREAD = 0.5
 #: Relative doubt about each coefficient of the law's shape beyond the endpoints' spread.
@@ -130,14 +131,16 @@ def own_log_scale(once: NDArray, unit_work: NDArray, y: NDArray,
 
 def shape_prior(shape: NDArray, shape_var: NDArray | float, m: int,
                 log_scale: float | NDArray, spread: float, floor_sd: NDArray,
-                scaled: NDArray) -> tuple[NDArray, NDArray]:
+                scaled: NDArray, shape_spread: float = SHAPE_SPREAD,
+                offset: NDArray | float = 0.0,
+                offset_var: NDArray | float = 0.0) -> tuple[NDArray, NDArray]:
     """Prior ``(mean, cov)`` of a composite model's coefficients for a new endpoint.
 
     Parameters
     ----------
     shape, shape_var, m:
-        Mean and unbiased variance (0 for one) of the other ``m`` endpoints' shapes: their
-        fitted coefficients with the work terms divided by their characteristic runtime.
+        Per unit of speed, of the other ``m`` endpoints: the mean and unbiased variance
+        (0 for one) of the scaled coefficients, and the slope of the others.
     log_scale, spread:
         The new endpoint's predicted log characteristic runtime and its uncertainty.  An
         array of ``k`` log runtimes gives ``(k, d)`` means and ``(k, d, d)`` covariances.
@@ -145,23 +148,26 @@ def shape_prior(shape: NDArray, shape_var: NDArray | float, m: int,
         Minimum prior spread per coefficient (so a term no other endpoint needed can still
         be learned).
     scaled:
-        Which coefficients scale with the endpoint's speed (the work terms).  The others
-        (per-task overhead: dispatch, start-up) are pooled across endpoints unscaled.
+        Which coefficients are proportional to the endpoint's speed (the work terms).  The
+        others (overhead) are ``offset + shape * speed`` with residual variance
+        ``offset_var`` (:class:`profiler.fleet.Fleet`).
+    shape_spread:
+        Relative doubt about each coefficient of the shape when one endpoint gives it.
 
-    The shape of the work law (coefficients per unit of characteristic runtime) is the
-    mean of the others'; one common speed factor with spread ``spread`` scales it, plus
-    the endpoints' disagreement about the shape.
+    One common speed factor with spread ``spread`` scales the speed-proportional part of
+    every coefficient, plus the endpoints' disagreement about the shape.
     """
     scaled = np.asarray(scaled, dtype=bool)
     s = np.exp(np.asarray(log_scale, dtype=float))[..., None]
+    part = s * shape  # the part of each coefficient proportional to the speed
+    mean = offset + part
     # A few endpoints understate how much shapes differ: unbiased variance plus a doubt
     # that fades as more endpoints agree.
-    disagreement = shape_var + (SHAPE_SPREAD * shape) ** 2 / m
-    factor = np.where(scaled, s, 1.0)
-    mean = factor * shape
-    common = np.where(scaled, spread * mean, 0.0)
+    disagreement = (np.where(scaled, s**2 * shape_var, offset_var)
+                    + (shape_spread * mean) ** 2 / m)
+    common = spread * part
     eye = np.eye(len(scaled))
     cov = (common[..., :, None] * common[..., None, :]
-           + eye * (factor**2 * disagreement)[..., None, :]
+           + eye * disagreement[..., None, :]
            + eye * (np.asarray(floor_sd, dtype=float) ** 2))
     return mean.reshape(np.shape(log_scale) + (-1,)), cov.reshape(np.shape(log_scale) + eye.shape)

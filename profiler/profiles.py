@@ -10,6 +10,7 @@ others' summary is built once and each endpoint leaves itself out by a downdate.
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -18,20 +19,29 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from profiler.base import Quantiles
-from profiler.composite import FEATURES, VARIABLES, CompositeModel, active_variables
+from profiler.composite import (FEATURES, VARIABLES, WORK_TERMS, CompositeModel,
+                                active_variables)
 from profiler.fleet import Fleet, FleetView
 from profiler.hardware import HardwareSpec
 from profiler.law import law_quantiles, prior_posteriors, shrunk_noise, weak_prior_sd
-from profiler.prior import hardware_features, own_log_scale, shape_prior
+from profiler.prior import SHAPE_SPREAD, hardware_features, own_log_scale, shape_prior
 
-#: The reference law: a small Keras MLP on one unit of capacity (1 GHz, 1 core), measured
-#: on the bench grid (bench/profiler_accuracy.py) and scaled to its 2 GHz; the shape of the
-#: law (and its speed) until a second endpoint has been observed.  REFERENCE_K is the
-#: per-sample-epoch cost at batch size 32 when batch size does not vary.
-REFERENCE_OVERHEAD_S = 1.0
-REFERENCE_PER_STEP_S = 4.0e-3
-REFERENCE_PER_SAMPLE_S = 6.0e-5
-REFERENCE_K = REFERENCE_PER_STEP_S / 32 + REFERENCE_PER_SAMPLE_S
+#: The reference law: Keras training on one unit of capacity (one 1 GHz core), from first
+#: principles rather than from any measurement the bench evaluates: start-up (model build,
+#: tracing) ~0.5 s plus ~2 s per million parameters; per optimizer step ~2 ms of framework
+#: overhead plus the update (~3 FLOPs per parameter); per sample and epoch ~20 us of input
+#: handling plus forward and backward passes (~6 FLOPs per parameter), at ~1 GFLOP/s.  Work
+#: splits evenly into a serial and a parallel part over threads; bytes read at ~100 MB/s.
+#: The shape of the law (and its speed) until a second endpoint has been observed.
+REFERENCE_TERMS = {"start_up_s": 0.5, "per_mparam_s": 2.0, "s_per_mb": 0.01,
+                   "per_step_s": 2.0e-3, "per_step_s*mparams": 3.0e-3,
+                   "per_sample_epoch_s": 2.0e-5, "per_sample_epoch_s*mparams": 6.0e-3}
+#: The batch size at which per-step costs fold into per-sample ones when batch size does
+#: not vary (no per-step term to hold them).
+REFERENCE_BATCH = 32
+#: Relative doubt about each coefficient of the reference law's shape (first principles are
+#: good to a factor of two or so per term).
+REFERENCE_SHAPE_SPREAD = 1.0
 REFERENCE = "<reference law>"
 #: Run-to-run noise assumed before any endpoint has shown its own (training tasks on shared
 #: machines vary by tens of percent).
@@ -42,6 +52,18 @@ UNCALIBRATED_SIGMA = 1.0
 FLOOR_FRACTION = 0.005
 #: Configuration rows used to compare endpoints' speed (the most recent of them).
 MAX_REFERENCE_ROWS = 200
+
+
+@dataclass(frozen=True)
+class FitState:
+    """An endpoint's law fitted on its own runs alone, and a digest of those runs.
+
+    The first pass of :func:`fit_profiles` depends on nothing but the endpoint's own runs,
+    so a refit reuses it as is while they are unchanged (most endpoints, most rounds).
+    """
+
+    alone: CompositeModel
+    digest: bytes
 
 
 @dataclass(frozen=True)
@@ -57,6 +79,8 @@ class Profile:
     n_observations: int
     model: CompositeModel
     defaults: dict[str, float] = field(default_factory=dict)
+    #: What an incremental refit reuses (``fit_profiles(..., previous=...)``).
+    state: FitState | None = None
 
     def rows(self, samples: ArrayLike, epochs: ArrayLike, batch_size: ArrayLike,
              threads: ArrayLike | None = None, model_params: ArrayLike | None = None,
@@ -100,7 +124,7 @@ def usable(o, task: str) -> bool:
 
 def fit_profiles(observations: Iterable, hardware: Mapping[str, HardwareSpec],
                  task: str = "train", *, variables: tuple[str, ...] | None = None,
-                 ) -> dict[str, Profile]:
+                 previous: Mapping[str, Profile] | None = None) -> dict[str, Profile]:
     """Fit one profile per endpoint named in ``hardware``.
 
     Parameters
@@ -113,6 +137,12 @@ def fit_profiles(observations: Iterable, hardware: Mapping[str, HardwareSpec],
         The task kind to model.
     variables:
         Composite variables to use; default: those the observations vary.
+    previous:
+        The profiles of the last refit (e.g. the round before), for an incremental refit:
+        an endpoint whose runs are unchanged keeps its first-pass fit (:class:`FitState`),
+        so that pass costs only the endpoints that reported new runs.  The result is
+        exactly that of a refit from scratch.  (The second pass depends on the fleet, which
+        moved, so it is redone.)
 
     Returns
     -------
@@ -137,19 +167,23 @@ def fit_profiles(observations: Iterable, hardware: Mapping[str, HardwareSpec],
     ref = np.unique(X_all, axis=0)[-MAX_REFERENCE_ROWS:] if len(X_all) else X_all
 
     # Pass 1: every observed endpoint alone, with a weak prior (for its law's shape).
-    alone = {ep: CompositeModel(variables=variables).fit(X, y) for ep, (X, y) in data.items()}
+    digests = {ep: _digest(X, y) for ep, (X, y) in data.items()}
+    kept = {ep: previous[ep].state.alone for ep in data
+            if previous and _unchanged(previous.get(ep), digests[ep], variables)}
+    alone = {ep: kept[ep] if ep in kept else CompositeModel(variables=variables).fit(X, y)
+             for ep, (X, y) in data.items()}
     features = dict(zip(hardware, hardware_features(list(hardware.values()))))
     # The fleet each prior is learned from, summarised once (leaving an endpoint out of it
     # is a downdate, so a refit stays linear in the fleet).  With nobody else observed,
-    # the reference law (a small Keras model on a reference machine) stands in for the
-    # fleet, with a wide doubt about its speed and its start-up scaled like the work.
+    # the reference law (Keras training on a reference machine) stands in for the fleet,
+    # with a wide doubt about its speed and its shape.
     fleet = _FleetPrior(variables, ref, alone, features) if alone else None
     reference = None
     if len(alone) < 2:
         ref_hw = hardware_features([HardwareSpec()])
         reference = _FleetPrior(variables, ref, {REFERENCE: _reference_model(variables)},
                                 {REFERENCE: ref_hw[0]}, min_spread=UNCALIBRATED_SIGMA,
-                                pooled_overhead=False)
+                                shape_spread=REFERENCE_SHAPE_SPREAD)
     profiles: dict[str, Profile] = {}
     # Endpoints with no runs and the same hardware get the same prior model (fleets of
     # thousands of identical devices refit in milliseconds); distinct hardware without
@@ -168,8 +202,9 @@ def fit_profiles(observations: Iterable, hardware: Mapping[str, HardwareSpec],
         # prior the data disagree with must not inflate it), shrunk to the fleet's noise.
         noise = shrunk_noise(alone[ep].residual_spread_, alone[ep].dof_, view.noise)
         model = CompositeModel(variables=variables, prior_mean=mean, prior_cov=cov,
-                               noise_prior=noise, noise_fixed=True).fit(X, y)
-        profiles[ep] = Profile(ep, "observations", len(y), model, ep_defaults)
+                               noise_prior=noise, noise_fixed=True, calibrate=True).fit(X, y)
+        profiles[ep] = Profile(ep, "observations", len(y), model, ep_defaults,
+                               FitState(alone[ep], digests[ep]))
     if unobserved:
         pool = fleet if fleet is not None else reference
         models = pool.prior_models([features[eps[0]] for eps in unobserved.values()])
@@ -179,23 +214,38 @@ def fit_profiles(observations: Iterable, hardware: Mapping[str, HardwareSpec],
     return {ep: profiles[ep] for ep in hardware}
 
 
+def _digest(X: NDArray, y: NDArray) -> bytes:
+    """A fingerprint of an endpoint's runs (to tell unchanged ones at the next refit)."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update(np.ascontiguousarray(X).tobytes())
+    h.update(np.ascontiguousarray(y).tobytes())
+    return h.digest()
+
+
+def _unchanged(old: Profile | None, digest: bytes, variables: tuple[str, ...]) -> bool:
+    """Whether ``old`` was fitted on exactly these runs with these variables."""
+    return (old is not None and old.state is not None and old.state.digest == digest
+            and tuple(old.state.alone.variables) == tuple(variables))
+
+
 class _FleetPrior:
     """Coefficient priors for endpoints learned from a pool of fitted laws.
 
     The pool gives the law's shape; an endpoint's speed comes from its hardware (the
     learned hardware law, :class:`~profiler.prior.HardwarePrior`) combined, on a log
     scale, with the speed its own runs show, so that even one run moves the whole law and
-    never a cliff.  Per-task overhead (dispatch, start-up) is pooled across the pool
-    unscaled when ``pooled_overhead``; otherwise it scales with the speed like the work.
+    never a cliff.  The work scales with the speed; the per-task overhead is a line in
+    the speed across the pool (:class:`~profiler.fleet.Fleet`): start-up and tracing are
+    compute, dispatch is not.
     """
 
     def __init__(self, variables: tuple[str, ...], ref: NDArray,
                  pool: Mapping[str, CompositeModel], features: Mapping[str, NDArray],
-                 min_spread: float = 0.0, pooled_overhead: bool = True):
+                 min_spread: float = 0.0, shape_spread: float = SHAPE_SPREAD):
         model = CompositeModel(variables=variables)
         self.model, self.min_spread, self.m = model, min_spread, len(pool)
-        self.scaled = (_work_mask(model) if pooled_overhead
-                       else np.ones(len(model.terms), dtype=bool))
+        self.shape_spread = shape_spread
+        self.scaled = _work_mask(model)
         self.ref_basis = model.basis(ref)
         scaled = self.scaled
         work_rows = (self.ref_basis[:, scaled] > 0).any(axis=1)
@@ -220,21 +270,21 @@ class _FleetPrior:
         spread = max(view.spread, self.min_spread)
         if len(y):
             basis = self.model.basis(X)
-            own, own_sd = own_log_scale(basis[:, ~scaled] @ shape[~scaled],
-                                        basis[:, scaled] @ shape[scaled], y, log_scale)
+            own, own_sd = own_log_scale(basis @ view.offset, basis @ shape, y, log_scale)
             prec = spread**-2 + own_sd**-2
             log_scale = (log_scale * spread**-2 + own * own_sd**-2) / prec
             spread = float(prec**-0.5)
         typical = float(np.median(y)) if len(y) else float(np.exp(view.mean_log_scale))
         mean, cov = shape_prior(shape, view.shape_var, view.m, log_scale, spread,
-                                self._floor(typical), scaled)
+                                self._floor(typical), scaled, self.shape_spread,
+                                view.offset, view.offset_var)
         # Power prior: the others' shape counts less as the endpoint's own runs
         # accumulate, half as much once it has as many runs as the law has terms.
         return mean, cov * (1.0 + len(y) / len(mean))
 
     def _floor(self, typical: float) -> NDArray:
         """Least prior spread per coefficient for an endpoint whose runs take ``typical``."""
-        # Overhead terms are pooled from the others; only work terms need a floor.
+        # Overhead terms keep their spread around the pool's line; work terms get a floor.
         return np.where(self.scaled, FLOOR_FRACTION * weak_prior_sd(self.ref_basis,
                                                                     np.array([typical])), 0.0)
 
@@ -248,7 +298,8 @@ class _FleetPrior:
         means, covs = shape_prior(view.shape, view.shape_var, view.m,
                                   view.log_scale(np.array(features)),
                                   max(view.spread, self.min_spread),
-                                  self._floor(float(np.exp(view.mean_log_scale))), self.scaled)
+                                  self._floor(float(np.exp(view.mean_log_scale))), self.scaled,
+                                  self.shape_spread, view.offset, view.offset_var)
         X, y = np.zeros((0, len(FEATURES))), np.zeros(0)
         coefs, posts, exact = prior_posteriors(means, covs)
         out = []
@@ -260,21 +311,26 @@ class _FleetPrior:
 
 
 def _work_mask(model: CompositeModel) -> NDArray:
-    """Which coefficients are work terms (they scale with an endpoint's speed)."""
+    """Which coefficients are work terms (proportional to an endpoint's speed)."""
     return np.array([t.startswith(("per_step", "per_sample")) for t in model.terms])
 
 
 def _reference_model(variables: tuple[str, ...]) -> CompositeModel:
     """The reference law on one unit of capacity (1 GHz, 1 core), as a fitted model."""
     model = CompositeModel(variables=variables)
-    terms = model.terms
-    mean = np.zeros(len(terms))
-    mean[terms.index("start_up_s")] = REFERENCE_OVERHEAD_S
-    if "per_step_s" in terms:
-        mean[terms.index("per_step_s")] = REFERENCE_PER_STEP_S
-        mean[terms.index("per_sample_epoch_s")] = REFERENCE_PER_SAMPLE_S
-    elif "per_sample_epoch_s" in terms:
-        mean[terms.index("per_sample_epoch_s")] = REFERENCE_K
+    mean = np.array([_reference_coef(t, variables) for t in model.terms])
     model.set_params(prior_mean=mean, prior_cov=np.diag((1e-3 * mean + 1e-12) ** 2),
                      noise_prior=REFERENCE_NOISE)
     return model.fit(np.zeros((0, len(FEATURES))), np.zeros(0))
+
+
+def _reference_coef(term: str, variables: tuple[str, ...]) -> float:
+    """One coefficient of the reference law (a term of :attr:`CompositeModel.terms`)."""
+    base = term.removesuffix("/threads")
+    value = REFERENCE_TERMS.get(base, 0.0)
+    if "batch" not in variables and base.startswith("per_sample_epoch_s"):
+        # Without a per-step term the steps' cost is paid per sample at a typical batch.
+        value += REFERENCE_TERMS[base.replace("per_sample_epoch_s", "per_step_s")] / REFERENCE_BATCH
+    if "threads" in variables and base.startswith(WORK_TERMS):
+        value /= 2  # work splits evenly into a serial part and one shared by the threads
+    return value

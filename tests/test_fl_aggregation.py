@@ -92,3 +92,30 @@ def test_unknown_names_are_refused():
         make_aggregator("fedsgd")
     with pytest.raises(ValueError):
         FedAvg().folder().result()
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.float16])
+def test_blocks_and_dtypes_match_the_plain_sum(dtype):
+    """Layers longer than a block, and a dtype BLAS cannot update in place (float16)."""
+    from delta.fl.aggregation.base import BLOCK
+
+    rng = np.random.default_rng(1)
+    ups = [[rng.integers(-4, 5, BLOCK + 7).astype(dtype), np.full((2, 3), i, dtype)]
+           for i in range(3)]
+    w = [1, 2, 1]  # quarters and halves of small integers: exact in every dtype
+    expect = (ups[0][0].astype(np.float64) + 2 * ups[1][0] + ups[2][0]) / 4
+    for out in (weighted_average(ups, w), _fold(ups, w)):
+        assert out[0].dtype == dtype and out[1].shape == (2, 3)
+        np.testing.assert_array_equal(out[0], expect.astype(dtype))
+        np.testing.assert_array_equal(out[1], np.full((2, 3), 1.0, dtype))
+
+
+def _fold(ups, w):
+    fold = FedAvg("samples").folder()
+    for u, s in zip(ups, w):
+        fold.fold(Update(u, s, 1))
+    out = fold.result()
+    assert fold.result() is out  # normalised once, in place
+    with pytest.raises(ValueError, match="result"):
+        fold.fold(Update(ups[0], 1, 1))
+    return out

@@ -81,3 +81,38 @@ def test_task_errors_pass_through(pool):
 
     with pytest.raises(RuntimeError, match="no data"):
         EmulatedExecutor(pool).submit(boom).result()
+
+
+def test_a_data_move_by_hand(pool):
+    """Both latencies plus the bytes over the slower link, once per site and host."""
+    import json
+
+    from delta.config import parse_testbed
+    from delta.fl.executors.emulated import move_seconds
+    from delta.fl.moves import Placement
+    from delta.fl.strategies.base import EndpointTask
+
+    pi = EmulatedExecutor(pool, speed=50.0, bandwidth_mbps=10.0, latency_ms=50.0)
+    desk = EmulatedExecutor(pool, bandwidth_mbps=500.0, latency_ms=5.0)
+    # 1 MB = 8 Mbit over 10 Mbit/s = 0.8 s, + 50 + 5 ms.
+    assert move_seconds(1_000_000, pi, desk) == pytest.approx(0.855)
+    tb = parse_testbed(json.dumps({"name": "m", "endpoints": [
+        {"id": "pi", "data": {"samples": 10, "bytes": 1_000_000, "movable": True},
+         "network": {"egress_usd_per_gb": 0.09}},
+        {"id": "desk", "data": {"samples": 10}, "price_per_hour": 3.6}]}))
+    tasks = [EndpointTask("pi", 10, 1, 5, runs_on="desk"), EndpointTask("desk", 10, 1, 5)]
+    placement = Placement()
+    first = placement.carry_out(tasks, tb, {"pi": pi, "desk": desk}, 1)
+    # egress 1 MB at $0.09/GB + the target's $3.6/h for 0.855 s
+    assert first.moves == [{"data_of": "pi", "to": "desk", "bytes": 1_000_000,
+                            "seconds": 0.855, "usd": pytest.approx(0.00009 + 0.000855)}]
+    assert first.ready_s == {"pi": pytest.approx(0.855)}
+    (obs,) = first.observations
+    assert (obs.endpoint, obs.task, obs.bytes, obs.seconds) == ("pi", "transfer", 1_000_000,
+                                                                pytest.approx(0.855))
+    again = placement.carry_out(tasks, tb, {"pi": pi, "desk": desk}, 2)
+    assert again.moves == [] and again.ready_s == {} and again.tasks == tuple(tasks)
+    assert Placement.from_record({"rounds": [{"moves": first.moves}]}).copies == {("pi", "desk")}
+    # A real (non-emulated) executor cannot take a move: the task trains at its site.
+    stay = Placement().carry_out(tasks, tb, {"pi": pool, "desk": desk}, 1)
+    assert stay.moves == [] and stay.tasks[0].host == "pi" and "data stays" in stay.notes[0]

@@ -143,3 +143,67 @@ def test_federated_learning_one_liner(engine, tmp_path):
 
     with pytest.raises(ConfigError, match="round.epochs: Input should be greater than"):
         delta.federated_learning(None, eps, rounds=1, epochs=0)
+
+
+def test_delta_run_moves_slow_data_once_and_trains_it_on_the_fast_endpoint(engine, tmp_path):
+    """The placement case of tests/test_placement_cli.py, carried out: a Raspberry Pi 50x
+    slower than a desktop with movable data moves it once, then trains it on the desktop."""
+    from delta.fl.api import run_testbed
+
+    eps = [
+        {"id": "desktop", "hardware": {"cores": 8, "clock_ghz": 3.6},
+         "executor": {"kind": "emulated", "speed": 1.0, "bandwidth_mbps": 500, "latency_ms": 5},
+         "data": {"samples": 60, "bytes": 1_000_000, "movable": False},
+         "network": {"bandwidth_mbps": 500, "latency_ms": 5}, "price_per_hour": 0.5},
+        {"id": "pi", "hardware": {"cores": 4, "clock_ghz": 1.2},
+         "executor": {"kind": "emulated", "speed": 50.0, "bandwidth_mbps": 10, "latency_ms": 50},
+         "data": {"samples": 60, "bytes": 1_000_000, "movable": True},
+         "network": {"bandwidth_mbps": 10, "latency_ms": 50}},
+    ]
+    tb = parse_testbed(json.dumps({"name": "move", "endpoints": eps,
+                                   "objective": {"min_participants": 2},
+                                   "round": {"samples": 60, "epochs": 2, "batch_size": 20}}))
+    db = tmp_path / "d.sqlite3"
+    rec = run_testbed(tb, rounds=3, strategy="delta", seed=2, db=db, engine=engine,
+                      checkpoint_dir=tmp_path / "c").record
+    moves = [(r["round"], m) for r in rec["rounds"] for m in r["moves"]]
+    assert len(moves) == 1, moves  # once, never again
+    (moved_in, move), = moves
+    # The hidden links: 50 + 5 ms, then 8 Mbit over the slower 10 Mbit/s.
+    assert move == {"data_of": "pi", "to": "desktop", "bytes": 1_000_000,
+                    "seconds": pytest.approx(0.055 + 0.8), "usd": pytest.approx(
+                        0.5 * 0.855 / 3600, abs=1e-6)}
+    runs_on = [next(e["runs_on"] for e in r["endpoints"] if e["endpoint"] == "pi")
+               for r in rec["rounds"]]
+    assert runs_on.index("desktop") == moved_in - 1  # moved the first time it ran there
+    assert runs_on[moved_in:].count("desktop") >= 1  # and trained there again, for free
+    assert all(r["complete"] and r["participants"] == 2 for r in rec["rounds"])
+    first = rec["rounds"][moved_in - 1]
+    pi = next(e for e in first["endpoints"] if e["endpoint"] == "pi")
+    assert pi["seconds"] > 0.855 and first["round_s"] >= pi["seconds"]  # waited for the data
+    assert first["usd"] >= move["usd"]
+    with Store(db) as store:
+        obs = store.observations()
+    (transfer,) = [o for o in obs if o.task == "transfer"]
+    assert (transfer.endpoint, transfer.bytes) == ("pi", 1_000_000)
+    # After the move the desktop trains both sites: every train observation of that
+    # round is the desktop's.
+    assert {o.endpoint for o in obs if o.task == "train"
+            and o.extra["round"] == moved_in} == {"desktop"}
+
+
+def test_delta_first_round_closes_by_quorum_and_still_measures_the_straggler(engine, tmp_path):
+    from delta.fl.api import run_testbed
+
+    db = tmp_path / "d.sqlite3"
+    rec = run_testbed(_testbed(deadline_s=None), rounds=1, strategy="delta", seed=4, db=db,
+                      engine=engine, checkpoint_dir=tmp_path / "c").record
+    (rnd,) = rec["rounds"]
+    by_ep = {e["endpoint"]: e for e in rnd["endpoints"]}
+    assert [by_ep[k]["outcome"] for k in ("ok", "down", "slow")] == ["ok", "failed", "late"]
+    # min_participants is 1: the round closes at 1.5x the first update's arrival.
+    assert rnd["deadline_s"] == pytest.approx(1.5 * by_ep["ok"]["seconds"], rel=1e-3)
+    assert rnd["round_s"] == rnd["deadline_s"] < by_ep["slow"]["seconds"]
+    with Store(db) as store:
+        slow = [o for o in store.observations() if o.endpoint == "slow"]
+    assert len(slow) == 1 and slow[0].ok  # its speed is learned from the late task

@@ -53,12 +53,13 @@ def test_delta_learns_from_observations_and_sets_a_deadline():
     strat = make_strategy("delta", margin=0.5)
     cold = strat.plan(tb, [], 1)
     assert cold.deadline_s is None  # nothing measured: no deadline to trust yet
+    assert cold.quorum_margin == 0.5  # ... so the round closes by quorum
     plan = strat.plan(tb, _observations(slow=0.01, fast=0.001), 2)
     epochs = {t.endpoint: t.epochs for t in plan.tasks}
     assert epochs["ep-0"] < 4 < epochs["ep-1"]  # the measured-slow endpoint trains less
     assert _work(plan) >= 4 * 500
     p90 = max(t.predicted_p90_s for t in plan.tasks)
-    assert plan.deadline_s == pytest.approx(1.5 * p90)
+    assert plan.deadline_s == pytest.approx(1.5 * p90) and plan.quorum_margin is None
 
 
 def test_delta_calibration_round_until_every_endpoint_is_measured():

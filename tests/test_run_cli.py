@@ -26,6 +26,9 @@ def testbed(tmp_path):
     (["--rounds", "-3"], "--rounds: must be at least 1, got -3"),
     (["--non-iid", "0"], "--non-iid: must be positive, got 0"),
     (["--aggregation", "median"], "--aggregation: unknown aggregation 'median'"),
+    (["--engine", "dask"], "--engine: unknown engine 'dask' (use process or parsl)"),
+    (["--epochs", "0"], "--epochs: must be at least 1, got 0"),
+    (["--samples", "-3"], "--samples: must be at least 1, got -3"),
 ])
 def test_bad_options(testbed, args, message, tmp_path):
     r = run_delta("run", testbed(), *args, env={"HOME": str(tmp_path)})

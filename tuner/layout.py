@@ -21,6 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from profiler.base import RuntimeProfile
+from profiler.stack import ProfileStack
 from tuner.cost import CostModel
 from tuner.policies import solve_deadline, solve_work
 from tuner.problem import CandidateSpec, EndpointSpec, Problem
@@ -66,10 +67,18 @@ class Context:
     targets: tuple[Target, ...]
     deadline: float | None
     cost_model: CostModel
+    host_price: NDArray  #: per host, the declared dollars per hour (0: priced per instance)
+    stack: ProfileStack  #: profiles by host index (see :meth:`n_hosts`)
 
     @property
     def baseline_work(self) -> float:
         return float(np.sum(self.s0) * self.problem.round.epochs)
+
+    @property
+    def n_hosts(self) -> int:
+        """Hosts are numbered: the sites, the cloud candidates, then the endpoints that
+        hold no data of their own (they can still train data moved to them)."""
+        return len(self.stack)
 
 
 @dataclass(frozen=True)
@@ -101,14 +110,25 @@ class Outcome:
 def build_context(problem: Problem, profiles: Mapping[str, RuntimeProfile],
                   cost_model: CostModel, deadline: float | None,
                   notes: list[str]) -> Context:
-    """Precompute per-site costs at home and at every target (profiles queried once each)."""
+    """Precompute per-site costs at home and at every target (profiles queried as arrays).
+
+    ``profiles`` must cover the endpoints and the priced cloud candidates.
+    """
     r, R = problem.round, problem.rounds
     sites = tuple(e for e in problem.endpoints if e.samples > 0)
+    idle = tuple(e for e in problem.endpoints if e.samples == 0 and e.id in profiles)
+    n, n_cand = len(sites), len(problem.candidates)
     s0 = np.array([min(r.samples, e.samples) for e in sites], dtype=np.int64)
     held = np.array([e.samples for e in sites], dtype=np.int64)
     spread = deadline is not None
-    o, k, w, base = _costs([profiles[e.id] for e in sites], s0, r.epochs, r.batch_size,
-                           spread)
+    # A candidate without a profile is fine as long as it is never priced (never a host).
+    cand_profiles = [profiles.get(c.id) for c in problem.candidates]
+    stack = ProfileStack([profiles[e.id] for e in sites] + cand_profiles  # type: ignore
+                         + [profiles[e.id] for e in idle])
+    o, k, w, base = _costs(stack, np.arange(n), s0, r.epochs, r.batch_size, spread)
+    site_price = np.array([e.price_per_hour for e in sites])
+    host_price = np.concatenate([site_price, np.zeros(n_cand),
+                                 [e.price_per_hour for e in idle]])
     movable = np.flatnonzero([e.movable for e in sites])
     targets: list[Target] = []
     if len(movable):
@@ -119,14 +139,18 @@ def build_context(problem: Problem, profiles: Mapping[str, RuntimeProfile],
                              f"predictor); not considered")
                 continue
             hosts.append((c.id, len(sites) + j, c, 0.0, c.bandwidth_mbps, c.latency_ms))
-        for i in np.argsort(k, kind="stable")[:ENDPOINT_TARGETS]:
-            e = sites[i]
-            hosts.append((e.id, int(i), None, e.price_per_hour, e.bandwidth_mbps, e.latency_ms))
+        # The fastest endpoints, with or without data of their own, at the round's samples.
+        idle_k = _costs(stack, n + n_cand + np.arange(len(idle)),
+                        np.full(len(idle), r.samples), r.epochs, r.batch_size, False)[1]
+        hosts_k = np.concatenate([k, idle_k])
+        for i in np.argsort(hosts_k, kind="stable")[:ENDPOINT_TARGETS].tolist():
+            e, host = (sites[i], i) if i < n else (idle[i - n], n_cand + i)
+            hosts.append((e.id, host, None, e.price_per_hour, e.bandwidth_mbps, e.latency_ms))
         home_t = base[movable]
         for tid, host, cand, price, bw, lat in hosts:
             m = movable
-            to, tk, tw, tbase = _costs([profiles[tid]] * len(m), s0[m], r.epochs, r.batch_size,
-                                       spread)
+            to, tk, tw, tbase = _costs(stack, np.full(len(m), host), s0[m], r.epochs,
+                                       r.batch_size, spread)
             bw_l, lat_l = link(np.array([sites[i].bandwidth_mbps for i in m]),
                                np.array([sites[i].latency_ms for i in m]), bw, lat)
             nbytes = np.array([sites[i].bytes for i in m], dtype=float)
@@ -140,9 +164,11 @@ def build_context(problem: Problem, profiles: Mapping[str, RuntimeProfile],
     return Context(
         problem=problem, sites=sites, s0=s0, held=held, overhead=o, rate=k, widen=w,
         base_p50=base,
-        price=np.array([e.price_per_hour for e in sites]),
-        egress_usd=np.array([egress_usd(e.bytes, e.egress_usd_per_gb) for e in sites]),
+        price=site_price,
+        egress_usd=egress_usd(np.array([e.bytes for e in sites], dtype=float),
+                              np.array([e.egress_usd_per_gb for e in sites])),
         movable=movable, targets=tuple(targets), deadline=deadline, cost_model=cost_model,
+        host_price=host_price, stack=stack,
     )
 
 
@@ -150,31 +176,30 @@ def build_context(problem: Problem, profiles: Mapping[str, RuntimeProfile],
 _MIN_SAMPLE_EPOCH_S = 1e-9
 
 
-def _costs(profs: list[RuntimeProfile], s0: NDArray, epochs: int, batch: int,
+def _costs(stack: ProfileStack, which: NDArray, s0: NDArray, epochs: int, batch: int,
            spread: bool) -> tuple[NDArray, NDArray, NDArray, NDArray]:
     """Overhead, seconds per sample-epoch, p90/p50 ratio and the p50 at ``(s0, epochs)``.
 
-    One query per distinct profile and sample count.  ``epoch_cost`` is the median, so the
-    p50 follows from it; the p90/p50 ratio (``spread``, for deadlines) needs ``predict``.
+    ``which`` names each row's profile in ``stack``.  ``epoch_cost`` is the median, so the
+    p50 follows from it; the p90/p50 ratio (``spread``, for deadlines) needs the quantiles.
     """
-    cache: dict[tuple[int, int], tuple[float, float, float]] = {}
-    out = np.ones((len(profs), 3))
-    for i, (p, s) in enumerate(zip(profs, s0.tolist())):
-        key = (id(p), s)
-        if key not in cache:
-            over, epoch_s = p.epoch_cost(s, batch)
-            ratio = 1.0
-            if spread:
-                # The p90/p50 ratio grows where a profile extrapolates; a one-sample,
-                # one-epoch task is the extreme a deadline cut can reach.
-                ratio = max(q.p90 / q.p50 if q.p50 > 0 else 1.0
-                            for q in (p.predict(s, epochs, batch), p.predict(1, 1, batch)))
-            # A profile may claim a free epoch (a fit on too few, too noisy runs); a floor
-            # keeps every division and epoch count finite.
-            cache[key] = (max(over, 0.0), max(epoch_s / s, _MIN_SAMPLE_EPOCH_S), ratio)
-        out[i] = cache[key]
-    o, k, w = out[:, 0], out[:, 1], out[:, 2]
-    return o, k, w, o + k * s0 * epochs
+    over, epoch_s = stack.epoch_cost(s0, batch, which)
+    ratio = np.ones(len(s0))
+    if spread:
+        # The p90/p50 ratio grows where a profile extrapolates; a one-sample,
+        # one-epoch task is the extreme a deadline cut can reach.
+        ratio = np.maximum(*(_p90_ratio(stack.quantiles(s, e, batch, which))
+                             for s, e in ((s0, epochs), (1, 1))))
+    # A profile may claim a free epoch (a fit on too few, too noisy runs); a floor keeps
+    # every division and epoch count finite.
+    o = np.maximum(over, 0.0)
+    k = np.maximum(epoch_s / s0, _MIN_SAMPLE_EPOCH_S)
+    return o, k, ratio, o + k * s0 * epochs
+
+
+def _p90_ratio(q: NDArray) -> NDArray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(q[:, 1] > 0, q[:, 2] / q[:, 1], 1.0)
 
 
 def decode(ctx: Context, counts: tuple[int, ...]) -> NDArray:
@@ -212,9 +237,10 @@ def evaluate(ctx: Context, counts: tuple[int, ...], scale: float = 1.0) -> Outco
         if len(sel):
             o[sel], k[sel], w[sel] = tg.overhead[pos[sel]], tg.rate[pos[sel]], tg.widen[pos[sel]]
             used.append((t, sel))
+    load = np.ones(n, dtype=np.int64)  # sites training side by side on each site's host
     if used:
-        load = np.bincount(host, minlength=n + len(p.candidates))
-        k = k * load[host]
+        load = np.bincount(host, minlength=ctx.n_hosts)[host]
+        k = k * load
     if ctx.deadline is not None:
         s, e = solve_deadline(p.policy, o * w, k * w, ctx.s0, ctx.held, ctx.deadline, r)
     else:
@@ -222,9 +248,10 @@ def evaluate(ctx: Context, counts: tuple[int, ...], scale: float = 1.0) -> Outco
     part = (e > 0) & (s > 0)
     sec = o + k * s * e
     makespan = float(np.max(sec[part])) if part.any() else math.inf
-    on_endpoint = host < n
-    usd = float(np.sum(np.where(part & on_endpoint, ctx.price[np.minimum(host, n - 1)] * sec,
-                                0.0))) / 3600.0
+    # Endpoints bill their declared price for the time they train; a shared host's time
+    # once, not once per site on it (each runs ``load`` times slower, side by side).
+    # Cloud instances are held for the whole round and priced below.
+    usd = float(np.sum(np.where(part, ctx.host_price[host] * sec / load, 0.0))) / 3600.0
     one_off = 0.0
     delay = 0.0
     for t, sel in used:

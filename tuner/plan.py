@@ -24,7 +24,7 @@ from tuner.search import N_TRIALS, pareto, pick, search
 PLAN_VERSION = 1
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: 100,000 of them are built per plan
 class Assignment:
     endpoint: str
     runs_on: str
@@ -150,7 +150,8 @@ def make_plan(problem: Problem, profiles: Mapping[str, RuntimeProfile],
     if empty == len(problem.endpoints):
         raise InfeasibleError("no endpoint holds any data", field="endpoints")
     if empty:
-        notes.append(f"{empty} endpoint(s) hold no data and sit out")
+        notes.append(f"{empty} endpoint(s) hold no data of their own: they train only data "
+                     f"moved to them")
     ctx = build_context(problem, profiles, cost_model or DeclaredPrice(), deadline, notes)
     outcomes = search(ctx, seed=seed, n_trials=n_trials)
     front = pareto(outcomes)
@@ -165,14 +166,22 @@ def make_plan(problem: Problem, profiles: Mapping[str, RuntimeProfile],
 def _assemble(ctx: Context, profiles: Mapping[str, RuntimeProfile], best: Outcome,
               front: list[Outcome], mode: str, notes: list[str]) -> Plan:
     p, r = ctx.problem, ctx.problem.round
-    n, R = len(ctx.sites), p.rounds
+    R = p.rounds
     host_of = hosts(ctx, best.via)
-    load = np.bincount(host_of, minlength=n + len(p.candidates))
+    load = np.bincount(host_of, minlength=ctx.n_hosts)
     per_instance: dict[int, float] = {}
     assignments, moves, dropped = [], [], []
+    # Every site's quantiles on the host it trains on, at once; a shared host's spread is
+    # the profile's at the shared rate.
+    qs = ctx.stack.quantiles(best.samples, best.epochs, r.batch_size, which=host_of)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shared = (qs[:, 1] > 0) & (np.abs(best.seconds - qs[:, 1]) > 1e-9 * qs[:, 1])
+        qs = np.where(shared[:, None], qs * (best.seconds / qs[:, 1])[:, None], qs)
     # Plain lists: indexing numpy arrays one element at a time is slow at 100k sites.
     samples, epochs, via = best.samples.tolist(), best.epochs.tolist(), best.via.tolist()
-    seconds, base, price = best.seconds.tolist(), ctx.base_p50.tolist(), ctx.price.tolist()
+    base, price = ctx.base_p50.tolist(), ctx.price.tolist()
+    p10, p50, p90 = qs[:, 0].tolist(), qs[:, 1].tolist(), qs[:, 2].tolist()
+    shares = load[host_of].tolist()  # how many sites train side by side on each one's host
     prog = site_progress(best.samples, best.epochs, ctx.s0, r.epochs).tolist()
     for i, e in enumerate(ctx.sites):
         s, ep, t = samples[i], epochs[i], via[i]
@@ -182,20 +191,17 @@ def _assemble(ctx: Context, profiles: Mapping[str, RuntimeProfile], best: Outcom
             continue
         tg = ctx.targets[t] if t >= 0 else None
         prof = profiles[tg.id if tg is not None else e.id]
-        q = prof.predict(s, ep, r.batch_size)
-        if q.p50 > 0 and abs(seconds[i] - q.p50) > 1e-9 * q.p50:
-            f = seconds[i] / q.p50  # a shared host: the profile's spread at the shared rate
-            q = Quantiles(q.p10 * f, q.p50 * f, q.p90 * f)
+        q = Quantiles(p10[i], p50[i], p90[i])
         if tg is None:
-            usd = price[i] * q.p50 / 3600.0
+            usd = price[i] * q.p50 / 3600.0 / shares[i]  # its share of a shared host
             where = stay_reason(ctx, i) if ctx.targets or p.candidates else ""
         else:
             host = int(host_of[i])
             if tg.candidate is None:
-                usd = tg.price_per_hour * q.p50 / 3600.0
+                usd = tg.price_per_hour * q.p50 / 3600.0 / shares[i]
                 where = f"runs on {tg.id} (data moved there)"
             else:
-                usd = per_instance.setdefault(host, _instance_usd(ctx, t, best) / load[host])
+                usd = per_instance.setdefault(host, _instance_usd(ctx, t, best) / shares[i])
                 where = f"runs on {tg.id} (data moved; its share of the instance held all round)"
             moves.append(_move(ctx, i, t, s, ep, q.p50, best.makespan_s))
         reason = assignment_reason(e.samples, r, s, ep, base[i], q, prof.source)

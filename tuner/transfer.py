@@ -30,6 +30,7 @@ def link(src_mbps: ArrayLike, src_ms: ArrayLike, dst_mbps: ArrayLike,
     return np.minimum(src_mbps, dst_mbps), np.add(src_ms, dst_ms)
 
 
-def egress_usd(nbytes: int, usd_per_gb: float) -> float:
-    """Egress dollars for ``nbytes`` leaving a site that charges ``usd_per_gb``."""
+def egress_usd(nbytes: ArrayLike, usd_per_gb: ArrayLike) -> ArrayLike:
+    """Egress dollars for ``nbytes`` leaving a site that charges ``usd_per_gb`` (scalars or
+    arrays)."""
     return nbytes / 1e9 * usd_per_gb

@@ -16,8 +16,10 @@ from delta.errors import DeltaError
 app = typer.Typer(
     name="delta",
     help="Cost- and hardware-aware placement and autotuning for federated learning.\n\n"
-    "Plan per-endpoint samples and epochs from measured runtimes (delta plan), and keep "
-    "the measurements in a local store (delta observe).",
+    "Plan a round without dispatching it (delta plan), run federated rounds that learn "
+    "from every task (delta run), or serve plans to an FL controller over gRPC (delta "
+    "serve). Measurements, spot prices and runtime profiles live in a local store "
+    "(delta observe, delta prices, delta profile).",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,

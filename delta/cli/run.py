@@ -24,12 +24,18 @@ def run_command(
                         "profiles, re-planned every round).")] = "delta",
     seed: Annotated[int, typer.Option(help="Seeds data partition, training and injected "
                                            "failures.")] = 0,
+    samples: Annotated[int | None, typer.Option(help="Samples per endpoint (overrides the "
+                       "testbed's round.samples).", show_default=False)] = None,
+    epochs: Annotated[int | None, typer.Option(help="Epochs per round (overrides the "
+                      "testbed's round.epochs).", show_default=False)] = None,
     fmt: FormatOption = OutputFormat.table,
     out: Annotated[Path | None, typer.Option("--out", help="Also write the JSON record here.",
                                              show_default=False)] = None,
     aggregation: Annotated[str, typer.Option(help="fedavg or fedprox.")] = "fedavg",
-    weighting: Annotated[str, typer.Option(help="FedAvg weights: samples, sample_epochs or "
-                                                "equal.")] = "samples",
+    weighting: Annotated[str | None, typer.Option(
+        help="FedAvg weights: samples, sample_epochs or equal (default: sample_epochs for "
+        "delta, whose plans move epochs between endpoints; samples otherwise).",
+        show_default=False)] = None,
     mu: Annotated[float, typer.Option(help="FedProx proximal weight.")] = 0.01,
     non_iid: Annotated[float | None, typer.Option("--non-iid", help="Dirichlet alpha for a "
                        "non-IID split of sklearn:digits (default: IID).",
@@ -43,6 +49,9 @@ def run_command(
     learning_rate: Annotated[float, typer.Option(help="Local SGD learning rate.")] = 0.1,
     workers: Annotated[int, typer.Option(help="Worker processes of the local endpoint "
                                               "engine.")] = 2,
+    engine: Annotated[str, typer.Option(help="Local Globus Compute endpoint engine: process "
+                                             "(ProcessPoolEngine) or parsl "
+                                             "(GlobusComputeEngine).")] = "process",
     checkpoint: Annotated[Path | None, typer.Option(help="Checkpoint directory (default: "
                           "runs/<testbed>-<strategy>-seed<S> next to the store).",
                           show_default=False)] = None,
@@ -63,23 +72,25 @@ def run_command(
     observation store, so delta's next plan learns from it.
     """
     from delta.config import load_testbed
-    from delta.fl.api import default_checkpoint_dir, iter_testbed
+    from delta.fl.api import default_checkpoint_dir, iter_testbed, with_round
     from delta.fl.strategies import STRATEGIES, make_strategy
 
-    if rounds is not None and rounds < 1:
-        from delta.errors import ConfigError
+    from delta.errors import ConfigError
 
-        raise ConfigError(f"must be at least 1, got {rounds}", field="--rounds")
+    for flag, value in (("--rounds", rounds), ("--samples", samples), ("--epochs", epochs)):
+        if value is not None and value < 1:
+            raise ConfigError(f"must be at least 1, got {value}", field=flag)
     if strategy not in STRATEGIES:
         make_strategy(strategy)  # raises the one-line error before the testbed is read
     planner = _service_planner(server, token_file, strategy) if server else None
-    tb = load_testbed(testbed)
+    tb = with_round(load_testbed(testbed), f"{testbed} with --samples/--epochs",
+                    samples=samples, epochs=epochs)
     ckpt = checkpoint or default_checkpoint_dir(tb, strategy, seed)
     progress = _Progress(Console(stderr=True))
     run = iter_testbed(
         tb, rounds=rounds, strategy=strategy, seed=seed, aggregation=aggregation,
         weighting=weighting, mu=mu, alpha=non_iid, calibrate=calibrate, margin=margin,
-        workers=workers, learning_rate=learning_rate, builder=model, db=db,
+        workers=workers, engine=engine, learning_rate=learning_rate, builder=model, db=db,
         checkpoint_dir=ckpt, resume=resume, base_dir=str(testbed.resolve().parent),
         on_event=progress.event, planner=planner,
     )
@@ -125,6 +136,10 @@ class _Progress:
             self.tasks_id = self.bar.add_task(f"round {p['round']} endpoints", total=p["tasks"])
             for note in p["notes"]:
                 self.console.print(f"[dim]round {p['round']}: {note}[/dim]")
+            for m in p.get("moves", ()):
+                self.console.print(f"round {p['round']}: data of {m['data_of']} moves to "
+                                   f"{m['to']} ({m['bytes']:,} bytes, {m['seconds']:.3g} s)",
+                                   highlight=False)
         elif kind == "task":
             self.bar.advance(self.tasks_id)
             if p["outcome"] != "ok":
@@ -145,8 +160,8 @@ def render_record(record: dict[str, Any], console: Console) -> None:
     t = Table(title=f"{record['testbed']}: {record['strategy']} strategy, seed {record['seed']} "
               f"({record['clock']} clock)", title_justify="left")
     for col in ("round", "round s", "elapsed s", "accuracy", "in time", "dropped",
-                "epochs (min–max)"):
-        t.add_column(col, justify="left" if col == "dropped" else "right")
+                "epochs (min–max)", "data moved"):
+        t.add_column(col, justify="left" if col in ("dropped", "data moved") else "right")
     for r in record["rounds"]:
         dropped = [f"{e['endpoint']} ({e['outcome']})" for e in r["endpoints"]
                    if e["outcome"] != "ok"]
@@ -154,11 +169,21 @@ def render_record(record: dict[str, Any], console: Console) -> None:
         t.add_row(str(r["round"]), f"{r['round_s']:.3g}", f"{r['elapsed_s']:.4g}",
                   "-" if r["accuracy"] is None else f"{r['accuracy']:.3f}",
                   f"{r['participants']}/{len(r['endpoints'])}", ", ".join(dropped) or "-",
-                  f"{min(ep)}–{max(ep)}" if ep else "-")
+                  f"{min(ep)}–{max(ep)}" if ep else "-",
+                  _moved(r.get("moves", ())))
     console.print(t)
     acc = record["final_accuracy"]
     console.print(f"final accuracy {'-' if acc is None else f'{acc:.3f}'}, "
                   f"elapsed {record['elapsed_s']:.4g} s, ${record['usd']:.4f}")
+
+
+def _moved(moves) -> str:
+    """A round's moves in one cell; the progress lines above name each one."""
+    if not moves:
+        return "-"
+    if len(moves) == 1:
+        return f"{moves[0]['data_of']}→{moves[0]['to']}"
+    return f"{len(moves)} sites, {sum(m['seconds'] for m in moves):.3g} s"
 
 
 def _service_planner(server: str, token_file: Path | None, strategy: str):

@@ -49,6 +49,26 @@ def resolve_builder_name(tb: Testbed, override: str | None = None) -> str:
     return builder
 
 
+def with_round(tb: Testbed, source: str = "round", **over: int | None) -> Testbed:
+    """``tb`` with round defaults (``samples``, ``epochs``, ``batch_size``) overridden.
+
+    Re-validated, so e.g. epochs below ``min_epochs`` is a one-line error, not a silent plan.
+    """
+    over = {k: v for k, v in over.items() if v is not None}
+    if not over:
+        return tb
+    raw = tb.model_dump(mode="json")
+    return parse_testbed(json.dumps({**raw, "round": {**raw["round"], **over}}),
+                         source=source)
+
+
+def default_weighting(strategy: str) -> str:
+    """FedAvg's weights when none are asked for: ``sample_epochs`` for ``delta``, whose
+    plans move epochs from slow endpoints to fast ones (an update trained longer counts
+    more), ``samples`` (FLoX's) for the others, whose epochs are alike or set by hand."""
+    return "sample_epochs" if strategy == "delta" else "samples"
+
+
 def default_checkpoint_dir(tb: Testbed, strategy: str, seed: int) -> Path:
     """``runs/<testbed>-<strategy>-seed<S>`` next to the observation store."""
     from delta.store import default_db_path
@@ -71,7 +91,7 @@ def run_testbed(tb: Testbed, **options: Any) -> RunResult:
 
 def iter_testbed(
     tb: Testbed, *, rounds: int | None = None, strategy: str = "delta", seed: int = 0,
-    aggregation: str = "fedavg", weighting: str = "samples", mu: float = 0.01,
+    aggregation: str = "fedavg", weighting: str | None = None, mu: float = 0.01,
     alpha: float | None = None, calibrate: bool = False, margin: float = 0.5,
     workers: int = 2, learning_rate: float = 0.1, builder: str | None = None,
     builder_kwargs: Mapping[str, Any] | None = None, db: str | Path | None = None,
@@ -83,9 +103,12 @@ def iter_testbed(
     :func:`delta.fl.rounds.iter_rounds`).
 
     ``executors`` replaces endpoints' executors by id; ``engine`` (an
-    :class:`~delta.fl.executors.engine.EngineExecutor`) is reused instead of starting one;
+    :class:`~delta.fl.executors.engine.EngineExecutor`) is reused instead of starting one,
+    or names the local engine to start (``process``, default, or ``parsl``: Globus
+    Compute's ``GlobusComputeEngine``);
     ``planner`` makes the ``delta`` strategy plan elsewhere (e.g. a
-    :class:`~delta.fl.strategies.service_planner.ServicePlanner`).
+    :class:`~delta.fl.strategies.service_planner.ServicePlanner`); ``weighting`` defaults
+    to :func:`default_weighting` of the strategy.
 
     Raises
     ------
@@ -100,17 +123,25 @@ def iter_testbed(
         raise ConfigError(f"must be positive, got {alpha:g}", field="--non-iid")
     if workers < 1:
         raise ConfigError(f"must be at least 1, got {workers}", field="--workers")
+    from delta.fl.executors.engine import ENGINES  # light: the engines load on start
+
+    if isinstance(engine, str) and engine not in ENGINES:
+        raise ConfigError(f"unknown engine {engine!r} (use {' or '.join(ENGINES)})",
+                          field="--engine")
     if not learning_rate > 0:
         raise ConfigError(f"must be positive, got {learning_rate:g}", field="--learning-rate")
     if aggregation not in ("fedavg", "fedprox"):
         raise ConfigError(f"unknown aggregation {aggregation!r} (use fedavg or fedprox)",
                           field="--aggregation")
+    if weighting is None:
+        weighting = default_weighting(strategy)
     if weighting not in ("samples", "sample_epochs", "equal"):
         raise ConfigError(f"unknown weighting {weighting!r} (use samples, sample_epochs or "
                           "equal)", field="--weighting")
     if not mu >= 0 or not margin >= 0:
         raise ConfigError("must not be negative", field="--mu" if not mu >= 0 else "--margin")
     builder = resolve_builder_name(tb, builder)
+    tb = tb.model_copy(update={"rounds": rounds})  # data moves amortise over the run's rounds
     from delta.fl.strategies import make_strategy
 
     strat = make_strategy(strategy, calibrate=calibrate, margin=margin, planner=planner)
@@ -207,11 +238,7 @@ def federated_learning(
             raise ConfigError("no endpoints given", field="endpoints")
         tb = parse_testbed(json.dumps({"name": "federated-learning", "endpoints": eps}),
                            source="endpoints")
-    over = {k: v for k, v in (("samples", samples), ("epochs", epochs),
-                              ("batch_size", batch_size)) if v is not None}
-    if over:  # re-validate, so epochs below min_epochs is an error, not a silent plan
-        raw = tb.model_dump(mode="json")
-        tb = parse_testbed(json.dumps({**raw, "round": {**raw["round"], **over}}),
-                           source="federated_learning")
+    tb = with_round(tb, "federated_learning", samples=samples, epochs=epochs,
+                    batch_size=batch_size)
     return run_testbed(tb, rounds=rounds, strategy=strategy, seed=seed,
                        builder=_builder_name(model), base_dir=base_dir, **options)

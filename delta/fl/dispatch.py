@@ -14,7 +14,9 @@ class Dispatch:
     """One executor per endpoint of ``testbed``.
 
     ``local`` endpoints and every emulated device run on the same local Globus Compute
-    engine (``workers`` processes, TensorFlow imported once per worker); ``globus``
+    engine (``workers`` processes, TensorFlow imported once per worker): ``engine``, or
+    one built by name (``process`` or ``parsl``, see
+    :func:`~delta.fl.executors.engine.make_engine`); ``globus``
     endpoints get the SDK's Executor.  ``overrides`` plugs in any other Executor (Parsl,
     Dask) by endpoint id.
 
@@ -24,10 +26,11 @@ class Dispatch:
 
     def __init__(self, testbed: Testbed, *, seed: int = 0, workers: int = 2,
                  overrides: Mapping[str, Executor] | None = None,
-                 engine: EngineExecutor | None = None):
+                 engine: EngineExecutor | str | None = None):
         overrides = dict(overrides or {})
-        self._own_engine = engine is None
-        self.engine = engine if engine is not None else EngineExecutor(workers=workers, warm=True)
+        self._own_engine = not isinstance(engine, EngineExecutor)
+        self.engine = (engine if isinstance(engine, EngineExecutor)
+                       else EngineExecutor(engine, workers=workers, warm=True))
         self._owned: list[Executor] = []
         self.executors: dict[str, Executor] = {}
         try:

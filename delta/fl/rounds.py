@@ -6,6 +6,8 @@ as it arrives (eager aggregation).  A task that fails, is preempted or finishes 
 round's deadline is dropped from the round and recorded; the round completes when at
 least ``min_participants`` updates arrived in time.  Every task's measured duration
 becomes an observation in the store, so the next round's plan uses it (the closed loop).
+A task may train a site's data on another endpoint (``runs_on``): the data moves there
+once (:mod:`delta.fl.moves`), and tasks sharing an emulated device share its time.
 After every round the global model and the record are checkpointed; a run resumes from
 its checkpoint.
 """
@@ -24,6 +26,7 @@ from delta.errors import ConfigError, DeltaError
 from delta.fl import checkpoint
 from delta.fl.aggregation import Aggregator, FedAvg, Update
 from delta.fl.executors.base import TaskFailure
+from delta.fl.moves import Placement
 from delta.fl.strategies.base import EndpointTask, Strategy
 from delta.fl.task import evaluate_task, initial_weights, train_task
 from delta.observations import Observation
@@ -68,14 +71,22 @@ class _Round:
 
     def __init__(self, tb: Testbed, plan_tasks: tuple[EndpointTask, ...],
                  deadline: float | None, aggregator: Aggregator, round_index: int,
-                 threads: int):
+                 threads: int, ready_s: Mapping[str, float] | None = None,
+                 quorum_margin: float | None = None):
         self.tb, self.deadline, self.round_index = tb, deadline, round_index
+        #: Without a deadline: close at (1 + this) x the min_participants-th arrival.
+        self.quorum_margin = quorum_margin if deadline is None else None
         self.threads = threads
         self.fold = aggregator.folder()
         self.pending: dict[Future, tuple[EndpointTask, bool]] = {}
         self.entries: list[dict[str, Any]] = []
         self.observations: list[Observation] = []
         self.tasks = plan_tasks
+        #: When each moved site's data arrived at its host (virtual seconds).
+        self.ready_s = dict(ready_s or {})
+        self.load: dict[str, int] = {}
+        for t in plan_tasks:
+            self.load[t.host] = self.load.get(t.host, 0) + 1
 
     def settle(self, f: Future, task: EndpointTask, wall_s: float) -> dict[str, Any]:
         obs: dict[str, Any] = {"samples": task.samples, "epochs": task.epochs,
@@ -92,12 +103,31 @@ class _Round:
             obs.update(samples=res["samples"], epochs=res["epochs"],
                        model_params=res.get("model_params", 0), bytes=res.get("bytes_moved", 0))
             ok, note = True, ""
-            if self.deadline is not None and seconds > self.deadline:
+            finish = self.finish(task, res, wall_s)
+            if self.deadline is not None and finish > self.deadline:
                 outcome = "late"  # it did finish: its duration is real, its update too late
             else:
                 outcome = "ok"
                 self.fold.fold(Update(res["weights"], res["samples"], res["epochs"]))
+            return self._record(task, outcome, finish, ok, note, obs, own_s=seconds)
         return self._record(task, outcome, seconds, ok, note, obs)
+
+    def finish(self, task: EndpointTask, res: dict[str, Any], wall_s: float) -> float:
+        """When a finished task's update is in, on the round's clock.
+
+        On an emulated device shared by several tasks each also waits for the others'
+        compute (as the planner assumes), after its data arrived; the observation keeps
+        the task's own duration, the device's speed.
+        """
+        if "virtual_seconds" not in res:
+            return wall_s
+        return (self.ready_s.get(task.endpoint, 0.0) + float(res["virtual_seconds"])
+                + (self.load[task.host] - 1) * float(res.get("compute_seconds", 0.0)))
+
+    def close_at_quorum(self, quorum: int, arrivals: list[float]) -> None:
+        """Set the deadline once ``quorum`` updates are in (``arrivals``: their times)."""
+        if self.quorum_margin is not None and self.deadline is None and len(arrivals) >= quorum:
+            self.deadline = (1.0 + self.quorum_margin) * sorted(arrivals)[quorum - 1]
 
     def give_up(self, task: EndpointTask, outcome: str, wall_s: float) -> dict[str, Any]:
         """A wall-clock task still running at the deadline (or the task timeout)."""
@@ -105,18 +135,20 @@ class _Round:
         return self._record(task, outcome, wall_s, False, "no result in time", obs)
 
     def _record(self, task: EndpointTask, outcome: str, seconds: float, ok: bool, note: str,
-                obs: dict[str, Any]) -> dict[str, Any]:
-        price = self.tb.endpoint(task.endpoint).price_per_hour
-        entry = {"endpoint": task.endpoint, "samples": obs["samples"], "epochs": obs["epochs"],
-                 "seconds": round(seconds, 4), "outcome": outcome,
+                obs: dict[str, Any], own_s: float | None = None) -> dict[str, Any]:
+        price = self.tb.endpoint(task.host).price_per_hour
+        entry = {"endpoint": task.endpoint, "runs_on": task.host, "samples": obs["samples"],
+                 "epochs": obs["epochs"], "seconds": round(seconds, 4), "outcome": outcome,
                  "usd": round(price * seconds / 3600.0, 6)}
         if task.predicted_p90_s is not None:
             entry["predicted_p90_s"] = round(task.predicted_p90_s, 4)
         if note:
             entry["note"] = note
         self.entries.append(entry)
+        # The measurement belongs to the endpoint that trained (the host's profile).
         self.observations.append(Observation(
-            endpoint=task.endpoint, seconds=seconds, ok=ok, timestamp=time.time(),
+            endpoint=task.host, seconds=seconds if own_s is None else own_s, ok=ok,
+            timestamp=time.time(),
             extra={"round": float(self.round_index)}, threads=self.threads, **obs))
         return entry
 
@@ -179,6 +211,7 @@ def iter_rounds(tb: Testbed, settings: RunSettings, executors: Mapping[str, Exec
     record: dict[str, Any] = {
         "version": RECORD_VERSION, "testbed": tb.name, "strategy": settings.strategy.name,
         "seed": settings.seed, "aggregation": settings.aggregator.name,
+        "weighting": getattr(settings.aggregator, "weighting", None),
         "clock": _clock(executors), "rounds": [],
     }
     weights = None
@@ -192,25 +225,33 @@ def iter_rounds(tb: Testbed, settings: RunSettings, executors: Mapping[str, Exec
     if weights is None:
         weights = _initial(settings, evaluator)
     elapsed = record["rounds"][-1]["elapsed_s"] if record["rounds"] else 0.0
+    placement = Placement.from_record(record)
     min_participants = tb.objective.min_participants
     yield RunResult(record=_summarise(record), weights=weights)
 
     for r in range(len(record["rounds"]) + 1, settings.rounds + 1):
         observations = store.observations() if store is not None else []
         plan = settings.strategy.plan(tb, observations, r)
-        emit("round", {"round": r, "rounds": settings.rounds, "tasks": len(plan.tasks),
-                       "deadline_s": plan.deadline_s, "notes": list(plan.notes)})
-        rnd = _Round(tb, plan.tasks, plan.deadline_s, settings.aggregator, r, settings.threads)
+        moved = placement.carry_out(plan.tasks, tb, executors, r)
+        deadline = plan.deadline_s
+        if deadline is not None and moved.ready_s:
+            deadline += max(moved.ready_s.values())  # this round also waits for its moves
+        emit("round", {"round": r, "rounds": settings.rounds, "tasks": len(moved.tasks),
+                       "deadline_s": deadline, "notes": [*plan.notes, *moved.notes],
+                       "moves": moved.moves})
+        rnd = _Round(tb, moved.tasks, deadline, settings.aggregator, r, settings.threads,
+                     moved.ready_s, plan.quorum_margin)
         wall0 = time.perf_counter()
-        for i, t in enumerate(plan.tasks):
-            ex = executors[t.endpoint]
+        for i, t in enumerate(moved.tasks):
+            ex = executors[t.host]
             f = ex.submit(train_task, settings.builder, weights, data[t.endpoint], t.samples,
                           t.epochs, t.batch_size, builder_kwargs=settings.builder_kwargs,
                           seed=settings.seed * 1_000_003 + r * 1009 + i,
                           learning_rate=settings.learning_rate, threads=settings.threads,
                           **settings.aggregator.task_options())
             rnd.pending[f] = (t, getattr(ex, "clock", "wall") == "virtual")
-        _collect(rnd, wall0, settings.task_timeout_s, emit)
+        _collect(rnd, wall0, settings.task_timeout_s, emit, min_participants)
+        deadline = rnd.deadline
 
         complete = rnd.fold.count >= min_participants
         if complete:
@@ -227,18 +268,20 @@ def iter_rounds(tb: Testbed, settings: RunSettings, executors: Mapping[str, Exec
             "round": r, "elapsed_s": round(elapsed, 4), "round_s": round(round_s, 4),
             "wall_s": round(time.perf_counter() - wall0, 4),
             "accuracy": None if accuracy is None else round(accuracy, 4),
-            "deadline_s": None if plan.deadline_s is None else round(plan.deadline_s, 4),
+            "deadline_s": None if deadline is None else round(deadline, 4),
             "participants": rnd.fold.count, "complete": complete,
-            "usd": round(sum(e["usd"] for e in rnd.entries), 6),
+            "usd": round(sum(e["usd"] for e in rnd.entries)
+                         + sum(m["usd"] for m in moved.moves), 6),
             "endpoints": sorted(rnd.entries, key=lambda e: e["endpoint"]),
+            "moves": moved.moves,
         }
         if not complete:
             entry["note"] = (f"only {rnd.fold.count} update(s) in time, below "
                              f"min_participants={min_participants}: global model kept")
         record["rounds"].append(entry)
         if store is not None:
-            store.add(rnd.observations)
-        settings.strategy.round_finished(rnd.observations)
+            store.add([*moved.observations, *rnd.observations])
+        settings.strategy.round_finished([*moved.observations, *rnd.observations])
         if checkpoint_dir is not None:
             checkpoint.save(checkpoint_dir, record, weights)
         emit("round_done", entry)
@@ -253,10 +296,25 @@ def _summarise(record: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
-def _collect(rnd: _Round, wall0: float, task_timeout_s: float, emit: Event) -> None:
-    """Settle every task of the round as it finishes; give up on stragglers in time."""
-    deadline = rnd.deadline
+def _collect(rnd: _Round, wall0: float, task_timeout_s: float, emit: Event,
+             quorum: int = 1) -> None:
+    """Settle every task of the round as it finishes; give up on stragglers in time.
+
+    A round closed by quorum on the virtual clock waits for every task (wall-clock
+    arrival order says nothing about virtual time), then settles them in virtual order.
+    """
+    if rnd.quorum_margin is not None and all(v for _, v in rnd.pending.values()):
+        done, _ = wait(list(rnd.pending), timeout=task_timeout_s)
+        now = time.perf_counter() - wall0
+        ok = {f: rnd.finish(rnd.pending[f][0], f.result(), now) for f in done
+              if f.exception() is None and isinstance(f.result(), dict)}
+        rnd.close_at_quorum(quorum, list(ok.values()))
+        for f in sorted(done, key=lambda f: ok.get(f, 0.0)):
+            task, _ = rnd.pending.pop(f)
+            emit("task", rnd.settle(f, task, now))
+    arrivals: list[float] = []
     while rnd.pending:
+        deadline = rnd.deadline
         now = time.perf_counter() - wall0
         limit = task_timeout_s
         if deadline is not None and any(not virt for _, virt in rnd.pending.values()):
@@ -266,7 +324,11 @@ def _collect(rnd: _Round, wall0: float, task_timeout_s: float, emit: Event) -> N
         now = time.perf_counter() - wall0
         for f in done:
             task, _ = rnd.pending.pop(f)
-            emit("task", rnd.settle(f, task, now))
+            entry = rnd.settle(f, task, now)
+            if entry["outcome"] == "ok":
+                arrivals.append(entry["seconds"])
+            emit("task", entry)
+        rnd.close_at_quorum(quorum, arrivals)
         if done:
             continue
         for f, (task, virt) in list(rnd.pending.items()):

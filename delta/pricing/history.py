@@ -13,7 +13,7 @@ import gzip
 import json
 import math
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -262,18 +262,23 @@ def _record(e: Any, where: str, source: str, keys: dict[tuple, SeriesKey]) -> Pr
     return PriceRecord(key, ts, price)
 
 
-def parse_history(obj: Any, source: str = "history") -> list[PriceRecord]:
+def parse_history(obj: Any, source: str = "history", *,
+                  instance_types: Collection[str] | None = None) -> list[PriceRecord]:
     """Records from the ``describe_spot_price_history`` shape ``{"SpotPriceHistory": [...]}``.
 
     ``Timestamp`` may be an ISO string or a datetime (as boto3 returns it); ``SpotPrice`` a
     decimal string or number, positive and finite.  Zero prices (rare glitches in the real
-    feed) are skipped.
+    feed) are skipped.  With ``instance_types``, records of other types are skipped
+    unparsed (a planner needs a handful of types out of a region's ~400k records).
     """
     if not isinstance(obj, dict) or not isinstance(obj.get("SpotPriceHistory"), list):
         raise PriceError("expected an object with a 'SpotPriceHistory' list", source=source)
     keys: dict[tuple, SeriesKey] = {}
     out = []
+    wanted = None if instance_types is None else frozenset(instance_types)
     for i, e in enumerate(obj["SpotPriceHistory"]):
+        if wanted is not None and isinstance(e, dict) and e.get("InstanceType") not in wanted:
+            continue
         rec = _record(e, f"SpotPriceHistory[{i}]", source, keys)
         if rec is not None:
             out.append(rec)
@@ -299,9 +304,12 @@ def read_json_file(path: str | Path) -> Any:
     return obj
 
 
-def read_history_files(paths: Iterable[str | Path]) -> list[PriceRecord]:
-    """Records from JSON history files (gzip-compressed or not)."""
+def read_history_files(paths: Iterable[str | Path], *,
+                       instance_types: Collection[str] | None = None) -> list[PriceRecord]:
+    """Records from JSON history files (gzip-compressed or not), optionally only those of
+    ``instance_types`` (see :func:`parse_history`)."""
     records: list[PriceRecord] = []
     for p in paths:
-        records.extend(parse_history(read_json_file(p), source=str(p)))
+        records.extend(parse_history(read_json_file(p), source=str(p),
+                                     instance_types=instance_types))
     return records

@@ -1,8 +1,19 @@
 """The aggregation base: weighted averaging of model updates, as pure functions.
 
-An update is a list of numpy arrays (one per layer).  Each update is folded into the
-running sum with one BLAS ``axpy`` per layer (``acc += w * x`` in place, no temporary),
-so aggregation reads every update once: near the memory-bandwidth bound.
+An update is a list of numpy arrays (one per layer).  Aggregation is memory-bound, so
+every update is folded in place with no temporary array: BLAS ``axpy``
+(``acc += w * x``, one fused pass) for float32/float64, otherwise ``np.multiply(x, w,
+out=buf); np.add(acc, buf, out=acc)`` through a small cache-resident buffer.
+
+- :func:`weighted_average` (all updates at once) walks the parameters in cache-sized
+  blocks and finishes each block of the result while it sits in cache: every update is
+  read once and the result written once, the memory-bandwidth bound.
+- :class:`EagerFold` (as updates arrive) also reads and writes its running sum per
+  update; a large model's sum (megabytes) stays in the last-level cache, so each arrival
+  costs little more than reading the update.  The sum is normalised in place at the end.
+
+Arrays keep their floating dtype (float32 stays float32); integer layers become float64.
+``bench/aggregation.py`` measures both against the bound.
 """
 
 from __future__ import annotations
@@ -16,6 +27,12 @@ from scipy.linalg import get_blas_funcs
 
 Weights = list[NDArray]
 
+#: Elements per block of :func:`weighted_average`: 256K float32 (1 MiB, one core's L2)
+#: keeps the block of the result in cache while every update streams through it.
+BLOCK = 1 << 18
+#: Dtypes BLAS ``axpy`` updates in place (others would be converted to a copy).
+_BLAS = frozenset(np.dtype(t) for t in (np.float32, np.float64, np.complex64, np.complex128))
+
 
 @dataclass(frozen=True)
 class Update:
@@ -26,25 +43,36 @@ class Update:
     epochs: int
 
 
-def _as_float(a: NDArray) -> NDArray:
+def _flat(a: NDArray, dtype: np.dtype | None = None) -> NDArray:
+    """A contiguous 1-D view (a copy only when the layout or dtype needs one)."""
     a = np.ascontiguousarray(a)
-    return a if a.dtype.kind in "fc" else a.astype(np.float64)
+    if dtype is None:
+        dtype = a.dtype if a.dtype.kind in "fc" else np.dtype(np.float64)
+    return a.astype(dtype, copy=False).reshape(-1)
 
 
-def _start(update: Weights, w: float) -> list[NDArray]:
-    return [np.multiply(a, a.dtype.type(w)) for a in map(_as_float, update)]
-
-
-def _fold_into(acc: list[NDArray], update: Weights, w: float) -> None:
-    if len(update) != len(acc):
+def _check(shapes: Sequence[tuple[int, ...]], update: Weights) -> None:
+    if len(update) != len(shapes):
         raise ValueError("updates have different numbers of layers")
-    for s, a in zip(acc, update):
-        a = _as_float(a)
-        if a.shape != s.shape:
-            raise ValueError(f"layer shapes differ: {a.shape} vs {s.shape}")
-        axpy = get_blas_funcs("axpy", (s,))
-        # axpy works in place on a contiguous accumulator: s += w * a with one pass.
-        axpy(a.astype(s.dtype, copy=False).ravel(), s.ravel(), a=w)
+    for shape, a in zip(shapes, update):
+        if np.shape(a) != shape:
+            raise ValueError(f"layer shapes differ: {np.shape(a)} vs {shape}")
+
+
+def _accumulate(acc: NDArray, x: NDArray, w: float, bufs: dict[np.dtype, NDArray]) -> None:
+    """``acc += w * x`` in place (1-D, same dtype), without a temporary array."""
+    if acc.dtype in _BLAS:
+        get_blas_funcs("axpy", (acc,))(x, acc, a=w)
+        return
+    buf = bufs.get(acc.dtype)
+    if buf is None:
+        buf = bufs[acc.dtype] = np.empty(min(BLOCK, acc.size), acc.dtype)
+    wt = acc.dtype.type(w)
+    for lo in range(0, acc.size, len(buf)):
+        hi = min(lo + len(buf), acc.size)
+        b = buf[:hi - lo]
+        np.multiply(x[lo:hi], wt, out=b)
+        np.add(acc[lo:hi], b, out=acc[lo:hi])
 
 
 def weighted_average(updates: Sequence[Weights], weights: Sequence[float]) -> Weights:
@@ -60,11 +88,24 @@ def weighted_average(updates: Sequence[Weights], weights: Sequence[float]) -> We
     w = np.asarray(weights, dtype=np.float64)
     if w.shape != (len(updates),) or not np.all(w >= 0) or not w.sum() > 0:
         raise ValueError(f"need one non-negative weight per update with a positive sum, got {w}")
-    w = w / w.sum()
-    acc = _start(updates[0], float(w[0]))
-    for u, wi in zip(updates[1:], w[1:]):
-        _fold_into(acc, u, float(wi))
-    return acc
+    w = (w / w.sum()).tolist()
+    first = [np.asarray(a) for a in updates[0]]
+    for u in updates[1:]:
+        _check([a.shape for a in first], u)
+    out: Weights = []
+    bufs: dict[np.dtype, NDArray] = {}
+    for layer, a0 in enumerate(first):
+        x0 = _flat(a0)
+        xs = [_flat(u[layer], x0.dtype) for u in updates[1:]]
+        res = np.empty(x0.size, x0.dtype)
+        for lo in range(0, x0.size, BLOCK):
+            hi = min(lo + BLOCK, x0.size)
+            acc = res[lo:hi]
+            np.multiply(x0[lo:hi], x0.dtype.type(w[0]), out=acc)
+            for x, wi in zip(xs, w[1:]):
+                _accumulate(acc, x[lo:hi], wi, bufs)
+        out.append(res.reshape(a0.shape))
+    return out
 
 
 class Aggregator:
@@ -98,26 +139,43 @@ class EagerFold:
 
     The work of aggregation hides in the wait for the round's stragglers; the result is
     the same weighted average as :meth:`Aggregator.aggregate`, in any arrival order.
+    :meth:`result` scales the sum in place and ends the fold.
     """
 
     def __init__(self, aggregator: Aggregator):
         self.aggregator = aggregator
         self.total_weight = 0.0
         self.count = 0
-        self._sum: list[NDArray] | None = None
+        self._sum: list[NDArray] | None = None  # flat, unnormalised
+        self._shapes: list[tuple[int, ...]] = []
+        self._bufs: dict[np.dtype, NDArray] = {}
+        self._result: Weights | None = None
 
     def fold(self, update: Update) -> None:
+        if self._result is not None:
+            raise ValueError("the fold has ended: result() was taken")
         w = float(self.aggregator.weight(update.samples, update.epochs))
         if w < 0:
             raise ValueError(f"negative weight {w}")
         if self._sum is None:
-            self._sum = _start(update.weights, w)
+            # The first update starts the sum: one multiply, no zeros to add to.
+            self._shapes = [np.shape(a) for a in update.weights]
+            self._sum = [np.multiply(x, x.dtype.type(w))
+                         for x in (_flat(a) for a in update.weights)]
         else:
-            _fold_into(self._sum, update.weights, w)
+            _check(self._shapes, update.weights)
+            for acc, a in zip(self._sum, update.weights):
+                _accumulate(acc, _flat(a, acc.dtype), w, self._bufs)
         self.total_weight += w
         self.count += 1
 
     def result(self) -> Weights:
+        """The weighted average of everything folded (the same arrays on every call)."""
+        if self._result is not None:
+            return self._result
         if self._sum is None or not self.total_weight > 0:
             raise ValueError("no updates with positive weight were folded")
-        return [s * s.dtype.type(1.0 / self.total_weight) for s in self._sum]
+        for s in self._sum:
+            np.multiply(s, s.dtype.type(1.0 / self.total_weight), out=s)
+        self._result = [s.reshape(shape) for s, shape in zip(self._sum, self._shapes)]
+        return self._result

@@ -33,6 +33,13 @@ def virtual_seconds(compute_s: float, speed: float, bytes_moved: int, bandwidth_
             + transfers * latency_ms / 1e3)
 
 
+def move_seconds(nbytes: int, src: EmulatedExecutor, dst: EmulatedExecutor) -> float:
+    """A one-off data move between two emulated devices: both latencies + bytes over the
+    slower link (the hidden truth; the planner predicts it from the declared links)."""
+    return ((src.latency_ms + dst.latency_ms) / 1e3
+            + nbytes * 8.0 / (min(src.bandwidth_mbps, dst.bandwidth_mbps) * 1e6))
+
+
 def array_bytes(obj: Any) -> int:
     """Bytes of every numpy array inside nested lists, tuples and dicts."""
     if isinstance(obj, np.ndarray):
@@ -114,13 +121,15 @@ class EmulatedExecutor(Executor):
                 out.set_exception(exc)
                 return
             moved = bytes_in + array_bytes(result)
-            seconds = virtual_seconds(measured_compute(result, time.perf_counter() - start),
-                                      self.speed, moved, self.bandwidth_mbps, self.latency_ms)
+            compute = measured_compute(result, time.perf_counter() - start)
+            seconds = virtual_seconds(compute, self.speed, moved, self.bandwidth_mbps,
+                                      self.latency_ms)
             if preempt < self.preempt_rate:
                 out.set_exception(TaskFailure("injected preemption: work lost",
                                               outcome="preempted", seconds=where * seconds))
             elif isinstance(result, dict):
-                out.set_result({**result, "virtual_seconds": seconds, "bytes_moved": moved})
+                out.set_result({**result, "virtual_seconds": seconds, "bytes_moved": moved,
+                                "compute_seconds": compute * self.speed})
             else:
                 out.set_result(result)
 

@@ -2,15 +2,19 @@
 
 Tasks are packed exactly like a real endpoint receives them — function, args and kwargs
 serialised by ``ComputeSerializer`` into a messagepack ``Task`` — and executed by the
-endpoint's own engine (``ProcessPoolEngine`` by default) through its ``execute_task``,
-which unpacks, runs and packs a ``Result``.  Workers persist, so TensorFlow is imported
-once per worker, not once per task.
+endpoint's own engine through its ``execute_task``, which unpacks, runs and packs a
+``Result``: ``ProcessPoolEngine`` by default, or ``GlobusComputeEngine`` (Parsl's
+HighThroughputExecutor with a local provider: an interchange and a worker pool, as on a
+cluster's login node).  Workers persist, so TensorFlow is imported once per worker, not
+once per task.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import os
 import shutil
+import sys
 import tempfile
 import threading
 import uuid
@@ -52,14 +56,47 @@ def _last_error_line(text: str) -> str:
     return lines[-1].strip() if lines else "unknown error"
 
 
+#: Engines :func:`make_engine` builds by name (``delta run --engine``).
+ENGINES = ("process", "parsl")
+
+
+def make_engine(kind: str = "process", *, workers: int = 2, warm: bool = False) -> Any:
+    """A local Globus Compute endpoint engine, not yet started.
+
+    ``process``: ``ProcessPoolEngine`` with ``workers`` spawned processes (``warm``:
+    TensorFlow imported as each starts).  ``parsl``: ``GlobusComputeEngine`` on
+    127.0.0.1 with one block of ``workers`` workers; its worker pool is launched as
+    ``process_worker_pool.py``, so this interpreter's ``bin`` goes on ``PATH``.
+    """
+    if kind == "process":
+        from globus_compute_endpoint.engines import ProcessPoolEngine
+
+        # spawn, not fork: workers must not inherit the controller's threads and locks.
+        return ProcessPoolEngine(
+            max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+            initializer=_init_worker, initargs=(warm,),
+        )
+    if kind == "parsl":
+        from globus_compute_endpoint.engines import GlobusComputeEngine
+
+        bin_dir = os.path.dirname(sys.executable)
+        if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
+            os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
+        # Unencrypted: interchange and workers talk over loopback only.
+        return GlobusComputeEngine(address="127.0.0.1", max_workers_per_node=workers,
+                                   encrypted=False)
+    raise ValueError(f"unknown engine {kind!r} (use {' or '.join(ENGINES)})")
+
+
 class EngineExecutor(Executor):
     """Run tasks on a local Globus Compute endpoint engine.
 
     Parameters
     ----------
     engine:
-        A ``globus_compute_endpoint`` engine, not yet started (default: a
-        ``ProcessPoolEngine`` with ``workers`` spawned worker processes).
+        A ``globus_compute_endpoint`` engine, not yet started, or an engine name for
+        :func:`make_engine` (default: ``process``, a ``ProcessPoolEngine`` with
+        ``workers`` spawned worker processes).
     workers:
         Worker processes of the default engine.
     warm:
@@ -74,7 +111,6 @@ class EngineExecutor(Executor):
                  run_dir: str | None = None):
         from globus_compute_common import messagepack
         from globus_compute_common.messagepack.message_types import Task
-        from globus_compute_endpoint.engines import ProcessPoolEngine
         from globus_compute_endpoint.engines.base import GCFuture
         from globus_compute_sdk.serialize import ComputeSerializer
 
@@ -83,12 +119,8 @@ class EngineExecutor(Executor):
         self.serde = ComputeSerializer()
         self._own_dir = run_dir is None
         self.run_dir = run_dir or tempfile.mkdtemp(prefix="delta-engine-")
-        if engine is None:
-            # spawn, not fork: workers must not inherit the controller's threads and locks.
-            engine = ProcessPoolEngine(
-                max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                initializer=_init_worker, initargs=(warm,),
-            )
+        if engine is None or isinstance(engine, str):
+            engine = make_engine(engine or "process", workers=workers, warm=warm)
         self.engine = engine
         self.engine.start(endpoint_id=uuid.uuid4(), run_dir=self.run_dir)
         self._lock = threading.Lock()

@@ -16,22 +16,37 @@ from delta.observations import Observation
 
 @dataclass(frozen=True)
 class EndpointTask:
-    """One endpoint's share of a round."""
+    """One data site's share of a round; it trains on ``runs_on`` (``None``: at the site)."""
 
     endpoint: str
     samples: int
     epochs: int
     batch_size: int
     predicted_p90_s: float | None = None
+    runs_on: str | None = None
+
+    @property
+    def host(self) -> str:
+        """The endpoint whose executor trains this task."""
+        return self.runs_on or self.endpoint
 
 
 @dataclass(frozen=True)
 class RoundPlan:
-    """A round: the tasks, the deadline (``None``: wait for everyone) and why."""
+    """A round: the tasks, the deadline (``None``: wait for everyone) and why.
+
+    A task whose ``runs_on`` is another endpoint needs the site's data there: the
+    controller moves it once (the first round that asks) and keeps it there.  A late
+    task's duration is still measured when its device reports it (emulated devices do),
+    so a round closed by quorum still teaches the planner every endpoint's speed.
+    """
 
     tasks: tuple[EndpointTask, ...]
     deadline_s: float | None = None
     notes: tuple[str, ...] = ()
+    #: Without a deadline, close the round at ``(1 + quorum_margin)`` x the arrival of
+    #: the ``min_participants``-th update (``None``: wait for everyone).
+    quorum_margin: float | None = None
 
 
 class Strategy:

@@ -3,13 +3,23 @@
 Each round refits the profiles from every observation so far (the closed loop) and asks
 the planner for samples and epochs.  The round deadline is the plan's slowest p90 plus a
 margin once every endpoint's profile rests on its own runs; before that, the testbed's
-deadline (if any) applies.  An optional calibration round first measures every endpoint
-with ``min_epochs``, a short round that still trains.  Tasks train where the data is.
+deadline (if any) applies, and without one the round closes by quorum: at ``1 + margin``
+times the arrival of the ``min_participants``-th update.  A first round planned from
+declared hardware alone would otherwise wait for its slowest device, which on a testbed
+with uninformative hardware costs as much as a whole uniform round; stragglers' updates
+are dropped but their durations are still measured, so the next round is planned from
+everyone's speed.  An optional calibration round first measures every endpoint
+with ``min_epochs``, a short round that still trains.
+
+Data moves: when every endpoint is emulated, movable data may move to another endpoint
+(the controller carries the move out once, on the virtual clock), amortised over the
+rounds that remain.  With real endpoints, and for cloud candidates (a run has no
+executor for them), data stays where it is: moving it is ``delta plan``'s advice.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from delta.config import Testbed
@@ -51,6 +61,9 @@ class Tuned(Strategy):
         self.margin = margin
         self.calibrate = calibrate
         self.planner = planner
+        #: Sites whose data this run already moved (the controller carries out every
+        #: move of an all-emulated testbed): re-planning them there costs no transfer.
+        self.moved: set[str] = set()
 
     def plan(self, testbed: Testbed, observations: Sequence[Observation],
              round_index: int) -> RoundPlan:
@@ -65,14 +78,21 @@ class Tuned(Strategy):
                 notes=(f"calibration: {r.min_epochs} epoch(s) everywhere to measure endpoints "
                        "without observations",),
             )
-        plan = self.planner(_where_the_data_is(testbed), observations)
+        plan = self.planner(runnable(testbed, round_index, self.moved), observations)
+        self.moved |= {m["data_of"] for m in plan.get("moves", ())}
         tasks = tuple(EndpointTask(a["endpoint"], a["samples"], a["epochs"], a["batch_size"],
-                                   a["predicted_seconds"]["p90"]) for a in plan["assignments"])
+                                   a["predicted_seconds"]["p90"], runs_on=_elsewhere(a))
+                      for a in plan["assignments"])
         deadline = r.deadline_s
         if all(a["profile"] == "observations" for a in plan["assignments"]):
             learned = (1.0 + self.margin) * max(t.predicted_p90_s or 0.0 for t in tasks)
             deadline = learned if deadline is None else min(deadline, learned)
-        return RoundPlan(tasks=tasks, deadline_s=deadline, notes=tuple(plan["notes"]))
+        notes = tuple(plan["notes"])
+        if deadline is None:
+            notes += (f"no deadline before every endpoint is measured: the round closes at "
+                      f"{1 + self.margin:g}x the arrival of update min_participants",)
+        return RoundPlan(tasks=tasks, deadline_s=deadline, notes=notes,
+                         quorum_margin=self.margin if deadline is None else None)
 
     def round_finished(self, observations: Sequence[Observation]) -> None:
         report = getattr(self.planner, "report", None)
@@ -80,12 +100,29 @@ class Tuned(Strategy):
             report(observations)
 
 
-def _where_the_data_is(testbed: Testbed) -> Testbed:
-    """The testbed as a run carries it out: data pinned, no cloud.
+def _elsewhere(assignment: dict[str, Any]) -> str | None:
+    """Where a site's data trains when that is not the site itself."""
+    host = assignment.get("runs_on", assignment["endpoint"])
+    return None if host == assignment["endpoint"] else host
 
-    A round trains where the data is: moving data (to a cloud instance or another
-    endpoint) is ``delta plan``'s advice, not something a run carries out.
+
+def runnable(testbed: Testbed, round_index: int = 1, moved: Iterable[str] = ()) -> Testbed:
+    """The testbed as a run can carry it out from round ``round_index`` on.
+
+    No cloud candidates (a run has no executor for them); data pinned unless every
+    endpoint is emulated (a move is carried out on the virtual clock); moves amortised
+    over the rounds that remain.  Data already ``moved`` plans as zero bytes: training
+    it where it went again costs no transfer (the controller still charges the real
+    bytes should a plan send it somewhere new).
     """
-    endpoints = [e.model_copy(update={"data": e.data.model_copy(update={"movable": False})})
-                 for e in testbed.endpoints]
-    return testbed.model_copy(update={"endpoints": endpoints, "cloud": []})
+    remaining = max(1, testbed.rounds - round_index + 1)
+    moved = set(moved)
+    endpoints = testbed.endpoints
+    if any(e.executor.kind != "emulated" for e in endpoints):
+        endpoints = [e.model_copy(update={"data": e.data.model_copy(update={"movable": False})})
+                     for e in endpoints]
+    elif moved:
+        endpoints = [e.model_copy(update={"data": e.data.model_copy(update={"bytes": 0})})
+                     if e.id in moved else e for e in endpoints]
+    return testbed.model_copy(update={"endpoints": endpoints, "cloud": [],
+                                      "rounds": remaining})

@@ -1,0 +1,161 @@
+"""Refits after every round, calibrated intervals and designs that spread.
+
+- an incremental refit (``fit_profiles(..., previous=...)``, warm-started robust fits)
+  ends where a refit from scratch ends, in fewer least-squares solves;
+- leave-one-out calibration: intervals of a few noisy runs cover fresh runs, and widen
+  when a query extrapolates;
+- the design spreads its picks over every variable the queries vary.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+from delta.observations import Observation
+from profiler import HardwareSpec, fit_profiles, suggest
+from profiler.composite import CompositeModel
+
+HW = {"desk": HardwareSpec(cores=8, clock_ghz=3.6, memory_gb=16),
+      "pi4": HardwareSpec(cores=4, clock_ghz=1.5, memory_gb=4, arch="arm64"),
+      "laptop": HardwareSpec(cores=4, clock_ghz=2.4, memory_gb=8)}
+SPEED = {"desk": 1.0, "pi4": 6.0, "laptop": 2.0}
+GRID = list(itertools.product((100, 300, 900, 2000), (1, 3, 10), (16, 128), (10**4, 10**5)))
+
+
+def law(ep: str, s: int, e: int, b: int, mp: int) -> float:
+    """A Keras-like law: start-up and per-step costs, work growing with model size."""
+    k = SPEED[ep]
+    return k * (0.4 + 2e-6 * mp + e * np.ceil(s / b) * (1e-3 + 2e-8 * mp)
+                + s * e * (1e-5 + 5e-9 * mp))
+
+
+def runs(ep: str, configs, noise: float, seed: int) -> list[Observation]:
+    rng = np.random.default_rng(seed)
+    return [Observation(endpoint=ep, seconds=law(ep, *c) * float(rng.lognormal(0, noise)),
+                        samples=c[0], epochs=c[1], batch_size=c[2], model_params=c[3])
+            for c in configs]
+
+
+def fleet(seed: int, per_endpoint: int) -> list[Observation]:
+    rng = np.random.default_rng(seed)
+    out = []
+    for i, ep in enumerate(HW):
+        picks = rng.choice(len(GRID), per_endpoint, replace=False)
+        out += runs(ep, [GRID[j] for j in picks], 0.1, seed * 10 + i)
+    return out
+
+
+def queries(n: int = 5) -> np.ndarray:
+    return np.array([[s, e, b, 0, mp, 0] for s, e, b, mp in GRID[:: max(len(GRID) // n, 1)]],
+                    dtype=float)
+
+
+def test_incremental_refit_equals_a_refit_from_scratch():
+    before = fleet(0, 8)
+    previous = fit_profiles(before, HW)
+    # The next round: one endpoint reports two more runs, one of them preempted.
+    new = runs("pi4", GRID[3:5], 0.1, 7)
+    new[0] = Observation(endpoint="pi4", seconds=new[0].seconds * 8, samples=new[0].samples,
+                         epochs=new[0].epochs, batch_size=new[0].batch_size,
+                         model_params=new[0].model_params)
+    scratch = fit_profiles(before + new, HW)
+    warm = fit_profiles(before + new, HW, previous=previous)
+    Q = queries()
+    for ep in HW:
+        a, b = scratch[ep], warm[ep]
+        assert (a.source, a.n_observations) == (b.source, b.n_observations)
+        np.testing.assert_array_equal(b.model.coef_, a.model.coef_)
+        np.testing.assert_array_equal(b.quantiles(Q), a.quantiles(Q))
+        assert b.model.sigma_ == a.model.sigma_
+    assert warm["pi4"].n_observations == 10
+    # Unchanged runs: the first pass is reused as is; new runs: refitted.
+    assert warm["desk"].state.alone is previous["desk"].state.alone
+    assert warm["laptop"].state.alone is previous["laptop"].state.alone
+    assert warm["pi4"].state.alone is not previous["pi4"].state.alone
+    assert previous["pi4"].n_observations == 8  # the previous profiles are left as they were
+
+
+def test_runs_changed_in_place_are_refitted():
+    # Same count, one duration corrected: the digest tells, the first pass is redone.
+    obs = fleet(2, 10)
+    first = fit_profiles(obs, HW)
+    obs[0] = Observation(endpoint=obs[0].endpoint, seconds=obs[0].seconds * 2,
+                         samples=obs[0].samples, epochs=obs[0].epochs,
+                         batch_size=obs[0].batch_size, model_params=obs[0].model_params)
+    again = fit_profiles(obs, HW, previous=first)
+    ep = obs[0].endpoint
+    assert again[ep].state.alone is not first[ep].state.alone
+    np.testing.assert_allclose(again[ep].model.coef_, fit_profiles(obs, HW)[ep].model.coef_)
+
+
+def test_an_incremental_refit_after_the_variables_change_refits_everything():
+    # The first rounds vary samples and epochs only; then batch size and model size start
+    # to vary: the law gains terms, and no first-pass fit of the old law can be reused.
+    obs = fleet(3, 12)
+    first = fit_profiles([o for o in obs if o.batch_size == 16 and o.model_params == 10**4],
+                         HW)
+    again, scratch = fit_profiles(obs, HW, previous=first), fit_profiles(obs, HW)
+    for ep in HW:
+        assert again[ep].state.alone is not first[ep].state.alone
+        assert len(again[ep].model.terms) > len(first[ep].model.terms)
+        np.testing.assert_array_equal(again[ep].model.coef_, scratch[ep].model.coef_)
+
+
+def test_calibrated_intervals_cover_fresh_runs_of_a_lone_endpoint():
+    # One endpoint alone (the reference-law prior), six noisy runs; p10-p90 must cover
+    # about 80% of fresh runs over the whole grid, and not by being absurdly wide.
+    covered, widths = [], []
+    for seed in range(8):
+        rng = np.random.default_rng(100 + seed)
+        picks = rng.choice(len(GRID), 6, replace=False)
+        prof = fit_profiles(runs("laptop", [GRID[j] for j in picks], 0.3, seed),
+                            {"laptop": HW["laptop"]})["laptop"]
+        assert prof.model.loo_spread_ > 0
+        fresh = runs("laptop", GRID, 0.3, 1000 + seed)
+        X = np.array([[o.samples, o.epochs, o.batch_size, 0, o.model_params, 0] for o in fresh],
+                     dtype=float)
+        q = prof.quantiles(X)
+        t = np.array([o.seconds for o in fresh])
+        covered.append(np.mean((t >= q[:, 0]) & (t <= q[:, 2])))
+        widths.append(np.median(q[:, 2] / q[:, 0]))
+    assert np.mean(covered) >= 0.75
+    assert np.median(widths) < 6  # an honest 80% band at 30% noise is ~2.2x
+
+
+def test_calibration_only_widens_and_extrapolation_widens_more():
+    rng = np.random.default_rng(5)
+    picks = rng.choice(len(GRID), 6, replace=False)
+    obs = runs("desk", [GRID[j] for j in picks], 0.3, 5)
+    X = np.array([[o.samples, o.epochs, o.batch_size, 0, o.model_params, 0] for o in obs],
+                 dtype=float)
+    y = np.array([o.seconds for o in obs])
+    variables = ("work", "batch", "model_size")
+    plain = CompositeModel(variables=variables, noise_prior=0.05, noise_fixed=True).fit(X, y)
+    calibrated = CompositeModel(variables=variables, noise_prior=0.05, noise_fixed=True,
+                                calibrate=True).fit(X, y)
+    assert calibrated.sigma_ > plain.sigma_  # 30% noise: the 5% guess was too sure
+    np.testing.assert_allclose(calibrated.coef_, plain.coef_)  # the fit itself is the same
+    inside = np.median(X, axis=0)
+    far = inside * np.array([30, 10, 1, 1, 1, 1])
+    q = calibrated.predict_quantiles(np.array([inside, far]))
+    assert q[1, 2] / q[1, 0] > q[0, 2] / q[0, 0]
+
+
+def test_suggest_spreads_over_every_queried_variable():
+    # A lone endpoint (nothing but the reference law known): the picks must vary samples,
+    # epochs, batch size and model size, not pile up at the corners of the work range.
+    profs = fit_profiles(runs("laptop", GRID[:1], 0.1, 0), {"laptop": HW["laptop"]})
+    cands = [("laptop", np.array([s, e, b, 0, mp, 0], dtype=float)) for s, e, b, mp in GRID]
+    picks = suggest(profs, cands, 8)
+    rows = np.array([cands[i][1] for i in picks])
+    assert len(set(picks)) == 8
+    for col, name in ((0, "samples"), (1, "epochs")):
+        assert len(set(rows[:, col])) >= 3, name
+    assert set(rows[:, 2]) == {16.0, 128.0}
+    assert set(rows[:, 4]) == {1e4, 1e5}
+    # Not all at the extremes of the work range (a corner design would be).
+    work = rows[:, 0] * rows[:, 1]
+    all_work = np.array([s * e for s, e, _, _ in GRID])
+    assert np.any((work > all_work.min()) & (work < all_work.max()))
