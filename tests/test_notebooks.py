@@ -16,11 +16,14 @@ NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 PATHS = sorted(NOTEBOOKS.glob("*.ipynb"))
 IDS = [p.stem for p in PATHS]
 #: Notebooks that read ../shared/data (skipped without it, except in CI: see conftest).
-NEEDS_SHARED_DATA = {"03_spot_prices"}
+#: 01 plans the testbed's cloud candidate, whose hardware comes from the instance-type specs.
+NEEDS_SHARED_DATA = {"01_plan_tradeoffs", "03_spot_prices"}
 
 
 def test_there_are_notebooks():
-    assert PATHS, f"no notebooks in {NOTEBOOKS}"
+    # The four; a renamed or deleted one must not silently drop out of CI.
+    expected = {"01_plan_tradeoffs", "02_profiles", "03_spot_prices", "04_time_to_accuracy"}
+    assert expected <= set(IDS), f"missing in {NOTEBOOKS}: {sorted(expected - set(IDS))}"
 
 
 @pytest.mark.parametrize("path", PATHS, ids=IDS)
