@@ -164,8 +164,10 @@ def test_delta_run_moves_slow_data_once_and_trains_it_on_the_fast_endpoint(engin
                                    "objective": {"min_participants": 2},
                                    "round": {"samples": 60, "epochs": 2, "batch_size": 20}}))
     db = tmp_path / "d.sqlite3"
+    # A wide deadline margin: this test is about the move, and a loaded machine's slower
+    # compute (x50 on the Pi) must not make the Pi late.
     rec = run_testbed(tb, rounds=3, strategy="delta", seed=2, db=db, engine=engine,
-                      checkpoint_dir=tmp_path / "c").record
+                      checkpoint_dir=tmp_path / "c", margin=10.0).record
     moves = [(r["round"], m) for r in rec["rounds"] for m in r["moves"]]
     assert len(moves) == 1, moves  # once, never again
     (moved_in, move), = moves
