@@ -63,3 +63,16 @@ def test_data_keeps_training_where_it_does_unless_clearly_better(k_a, kept):
         assert any("only 5.8% better" in n for n in plan.notes)
         assert plan.round.makespan_s <= free.round.makespan_s * (1 + KEEP_TOLERANCE)
         assert [pt.chosen for pt in plan.pareto].count(True) == 1
+
+
+def test_moved_data_does_not_go_home_on_a_prior():
+    # The Pi's own profile is a prior that now looks fast (its data moved before it was
+    # ever measured): it stays on a rather than going home on that guess.
+    p, prof = _case({"held_at": ("a",), "runs_on": "a"}, k_a=3e-3, rounds=10)
+    prof["slow"] = LawProfile("slow", 0.1, 1e-5, source="prior")
+    plan = make_plan(p, prof)
+    assert by_endpoint(plan)["slow"].runs_on == "a" and not plan.moves
+    assert any("never measured" in n and "slow on a" in n for n in plan.notes)
+    # Measured that fast at home, it goes home.
+    prof["slow"] = LawProfile("slow", 0.1, 1e-5)
+    assert by_endpoint(make_plan(p, prof))["slow"].runs_on == "slow"

@@ -14,7 +14,9 @@ A move costs per (site, host): nothing where a copy of the site's data already s
 ``held_at``), its bytes over the slower link plus both latencies, and its egress,
 anywhere else.  Hosts holding a copy are always targets, and each target ranks the sites
 that train on it now (``runs_on``) first and sites that train on another host last, so
-the current placement is one layout (:attr:`Context.incumbent`).
+the current placement is one layout (:attr:`Context.incumbent`).  A site training
+elsewhere whose own endpoint was never measured stays on its host (:attr:`Context.floor`):
+going home would rest on nothing but the hardware prior, which its move already judged.
 """
 
 from __future__ import annotations
@@ -79,6 +81,14 @@ class Context:
     #: Per target, how many sites train there now (``runs_on``); ``None`` when every
     #: site trains at home.
     incumbent: tuple[int, ...] | None = None
+    #: Per target, the least count of any layout: sites pinned there (their own profile
+    #: is only a prior); ``None`` when no site is pinned.
+    floor: tuple[int, ...] | None = None
+
+    @property
+    def least(self) -> tuple[int, ...]:
+        """The layout with the fewest moves: every site home but the pinned ones."""
+        return self.floor if self.floor is not None else (0,) * len(self.targets)
 
     @property
     def baseline_work(self) -> float:
@@ -167,6 +177,8 @@ def build_context(problem: Problem, profiles: Mapping[str, RuntimeProfile],
         site_egress = egress_usd(np.array([sites[i].bytes for i in movable], dtype=float),
                                  np.array([sites[i].egress_usd_per_gb for i in movable]))
         runs_on = [sites[i].runs_on for i in movable.tolist()]
+        pinned = [h if h is not None and profiles[sites[i].id].source != "observations"
+                  else None for h, i in zip(runs_on, movable.tolist())]
         home_t = base[movable]
         for tid, host, cand, price, bw, lat in hosts:
             m = movable
@@ -182,9 +194,13 @@ def build_context(problem: Problem, profiles: Mapping[str, RuntimeProfile],
             score = np.where(m == host, -np.inf, score)  # a site never "moves" home
             order = np.argsort(-score, kind="stable")
             if any(runs_on):
-                # Sites training here now first, sites training on another host last.
-                rank = np.array([0 if h == tid else 1 if h is None else 2 for h in runs_on])
+                # Sites pinned here, then the others training here now, first; sites
+                # training on another host last, and never those pinned there.
+                rank = np.array([0 if pin == tid else 1 if h == tid else 2 if h is None
+                                 else 4 if pin is not None else 3
+                                 for h, pin in zip(runs_on, pinned)])
                 order = order[np.argsort(rank[order], kind="stable")]
+                order = order[rank[order] < 4]
             order = order[np.isfinite(score[order])]
             targets.append(Target(tid, host, cand, price, to, tk, tw, tx, one_off, score, order,
                                   np.where(copy, 0.0, site_egress), copy))
@@ -194,7 +210,16 @@ def build_context(problem: Problem, profiles: Mapping[str, RuntimeProfile],
         price=site_price,
         movable=movable, targets=tuple(targets), deadline=deadline, cost_model=cost_model,
         host_price=host_price, stack=stack, incumbent=_incumbent(sites, movable, targets),
+        floor=_floor(sites, movable, targets, profiles),
     )
+
+
+def _floor(sites: tuple[EndpointSpec, ...], movable: NDArray, targets: list[Target],
+           profiles: Mapping[str, RuntimeProfile]) -> tuple[int, ...] | None:
+    """Per target, the sites pinned there: training there now, never measured at home."""
+    pinned = [sites[i].runs_on for i in movable.tolist()
+              if sites[i].runs_on and profiles[sites[i].id].source != "observations"]
+    return tuple(pinned.count(tg.id) for tg in targets) if pinned else None
 
 
 def _incumbent(sites: tuple[EndpointSpec, ...], movable: NDArray,
