@@ -187,7 +187,8 @@ def _keep_placement(ctx: Context, best: Outcome, front: list[Outcome],
         return best
     gain = 1.0 - best.value(x) / here.value(x) if here.value(x) > 0 else 0.0
     notes.append(f"data trains where it does now: the best other layout is only "
-                 f"{gain:.1%} better (a change needs {KEEP_TOLERANCE:.0%})")
+                 f"{gain:.1%} better (a change needs {KEEP_TOLERANCE:.0%})" if gain >= 5e-4
+                 else "data trains where it does now: no other layout is better")
     front.append(here)
     return here
 
