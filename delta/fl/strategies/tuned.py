@@ -101,6 +101,13 @@ class Tuned(Strategy):
         return RoundPlan(tasks=tasks, deadline_s=deadline, notes=notes,
                          quorum_margin=self.margin if deadline is None else None)
 
+    def resume(self, rounds: Sequence[dict[str, Any]]) -> None:
+        """Where a resumed run's data sits and trains, from its recorded rounds."""
+        self.copies = {(m["data_of"], m["to"]) for r in rounds for m in r.get("moves", ())}
+        self.runs_on = {e["endpoint"]: e["runs_on"] for e in (rounds[-1]["endpoints"]
+                                                             if rounds else ())
+                        if e.get("runs_on", e["endpoint"]) != e["endpoint"]}
+
     def round_finished(self, observations: Sequence[Observation]) -> None:
         report = getattr(self.planner, "report", None)
         if report is not None and observations:
