@@ -151,6 +151,7 @@ def build_context(problem: Problem, profiles: Mapping[str, RuntimeProfile],
                                  [e.price_per_hour for e in idle]])
     movable = np.flatnonzero([e.movable for e in sites])
     targets: list[Target] = []
+    pinned: list[str | None] = []  # per movable site, the host it stays on (prior at home)
     if len(movable):
         hosts: list[tuple[str, int, CandidateSpec | None, float, float, float]] = []
         for j, c in enumerate(problem.candidates):
@@ -179,6 +180,11 @@ def build_context(problem: Problem, profiles: Mapping[str, RuntimeProfile],
         runs_on = [sites[i].runs_on for i in movable.tolist()]
         pinned = [h if h is not None and profiles[sites[i].id].source != "observations"
                   else None for h, i in zip(runs_on, movable.tolist())]
+        if any(pinned):
+            notes.append("data stays where it trains (" + ", ".join(
+                f"{sites[i].id} on {h}" for h, i in zip(pinned, movable.tolist()) if h)
+                + "): its own endpoint was never measured, and going home would rest on "
+                "the hardware prior alone")
         home_t = base[movable]
         for tid, host, cand, price, bw, lat in hosts:
             m = movable
@@ -210,16 +216,8 @@ def build_context(problem: Problem, profiles: Mapping[str, RuntimeProfile],
         price=site_price,
         movable=movable, targets=tuple(targets), deadline=deadline, cost_model=cost_model,
         host_price=host_price, stack=stack, incumbent=_incumbent(sites, movable, targets),
-        floor=_floor(sites, movable, targets, profiles),
+        floor=tuple(pinned.count(tg.id) for tg in targets) if any(pinned) else None,
     )
-
-
-def _floor(sites: tuple[EndpointSpec, ...], movable: NDArray, targets: list[Target],
-           profiles: Mapping[str, RuntimeProfile]) -> tuple[int, ...] | None:
-    """Per target, the sites pinned there: training there now, never measured at home."""
-    pinned = [sites[i].runs_on for i in movable.tolist()
-              if sites[i].runs_on and profiles[sites[i].id].source != "observations"]
-    return tuple(pinned.count(tg.id) for tg in targets) if pinned else None
 
 
 def _incumbent(sites: tuple[EndpointSpec, ...], movable: NDArray,

@@ -158,11 +158,6 @@ def make_plan(problem: Problem, profiles: Mapping[str, RuntimeProfile],
         notes.append(f"{empty} endpoint(s) hold no data of their own: they train only data "
                      f"moved to them")
     ctx = build_context(problem, profiles, cost_model or DeclaredPrice(), deadline, notes)
-    if ctx.floor is not None:
-        kept = [f"{e.id} on {e.runs_on}" for e in ctx.sites
-                if e.runs_on and e.movable and profiles[e.id].source != "observations"]
-        notes.append(f"data stays where it trains ({', '.join(kept)}): its own endpoint was "
-                     f"never measured, and going home would rest on the hardware prior alone")
     outcomes = search(ctx, seed=seed, n_trials=n_trials)
     front = pareto(outcomes)
     if not front:

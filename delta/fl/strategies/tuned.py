@@ -15,8 +15,9 @@ Data moves: when every endpoint is emulated, movable data may move to another en
 (the controller carries the move out once, on the virtual clock), amortised over the
 rounds that remain.  Data already moved plans as free only on the hosts that hold a copy
 of it, and it keeps training where it does unless another layout is clearly better (the
-planner's ``KEEP_TOLERANCE``), so profile noise does not shuffle it.  With real endpoints, and for cloud candidates (a run has no
-executor for them), data stays where it is: moving it is ``delta plan``'s advice.
+planner's ``KEEP_TOLERANCE``), so profile noise does not shuffle it.  With real
+endpoints, and for cloud candidates (a run has no executor for them), data stays where
+it is: moving it is ``delta plan``'s advice.
 """
 
 from __future__ import annotations
