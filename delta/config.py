@@ -48,6 +48,12 @@ class Data(_Strict):
     samples: Annotated[int, Field(ge=0)] = 1000
     bytes: Annotated[int, Field(ge=0)] = 0
     movable: bool = False
+    #: Other endpoints that already hold a copy of this data: training it there needs no
+    #: move (a run fills this in as it moves data; the home copy always stays).
+    copies_at: list[str] = []
+    #: Where this data trains now when that is not home (a run fills this in): the
+    #: planner trains it elsewhere only when that makes the round clearly better.
+    runs_on: str | None = None
 
 
 class Executor(_Strict):
@@ -146,6 +152,11 @@ class Testbed(_Strict):
             if ep.id in seen:
                 raise ValueError(f"duplicate endpoint id {ep.id!r}")
             seen.add(ep.id)
+        for ep in self.endpoints:
+            for host in [*ep.data.copies_at, *filter(None, [ep.data.runs_on])]:
+                if host not in seen or host == ep.id:
+                    raise ValueError(f"endpoint {ep.id!r}: data copy at {host!r}: not another "
+                                     f"endpoint or cloud candidate of this testbed")
         if self.objective.min_participants > len(self.endpoints):
             raise ValueError(
                 f"objective.min_participants ({self.objective.min_participants}) exceeds "

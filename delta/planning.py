@@ -39,7 +39,10 @@ def problem_from_testbed(tb: Testbed,
                      bytes=e.data.bytes, movable=e.data.movable,
                      bandwidth_mbps=e.network.bandwidth_mbps, latency_ms=e.network.latency_ms,
                      price_per_hour=e.price_per_hour,
-                     egress_usd_per_gb=e.network.egress_usd_per_gb)
+                     egress_usd_per_gb=e.network.egress_usd_per_gb,
+                     held_at=tuple(dict.fromkeys([*e.data.copies_at,
+                                                  *filter(None, [e.data.runs_on])])),
+                     runs_on=e.data.runs_on)
         for e in tb.endpoints
     )
     candidates = tuple(

@@ -194,6 +194,38 @@ def test_delta_run_moves_slow_data_once_and_trains_it_on_the_fast_endpoint(engin
             and o.extra["round"] == moved_in} == {"desktop"}
 
 
+def test_delta_run_moves_each_site_at_most_once_and_never_back(engine, tmp_path):
+    """Stable hidden speeds, three near-equal desktops and two movable Pis over four
+    rounds: each Pi's data moves at most once and then trains on that desktop every
+    round (no reshuffling among the desktops on profile noise, no trip home on the Pi's
+    never-measured hardware prior)."""
+    from delta.fl.api import run_testbed
+
+    def ep(id_, speed, pi):
+        return {"id": id_, "hardware": {"cores": 4, "clock_ghz": 1.2} if pi else
+                {"cores": 8, "clock_ghz": 3.6},
+                "executor": {"kind": "emulated", "speed": speed, "bandwidth_mbps": 100,
+                             "latency_ms": 5},
+                "data": {"samples": 40, "bytes": 200_000, "movable": pi},
+                "network": {"bandwidth_mbps": 100, "latency_ms": 5}}
+
+    eps = [ep("desk-1", 1.0, False), ep("desk-2", 1.0, False), ep("desk-3", 1.05, False),
+           ep("pi-1", 40.0, True), ep("pi-2", 45.0, True)]
+    tb = parse_testbed(json.dumps({"name": "stable", "endpoints": eps, "rounds": 4,
+                                   "objective": {"min_participants": 5},
+                                   "round": {"samples": 40, "epochs": 2, "batch_size": 20}}))
+    rec = run_testbed(tb, rounds=4, strategy="delta", seed=3, db=tmp_path / "d.sqlite3",
+                      engine=engine, checkpoint_dir=tmp_path / "c").record
+    moves = [(r["round"], m["data_of"], m["to"]) for r in rec["rounds"] for m in r["moves"]]
+    assert moves, "a 40x slower Pi with 200 kB of data should move"
+    sites = [m[1] for m in moves]
+    assert len(sites) == len(set(sites)) and set(sites) <= {"pi-1", "pi-2"}, moves
+    for r_moved, site, host in moves:
+        later = [next(e["runs_on"] for e in r["endpoints"] if e["endpoint"] == site)
+                 for r in rec["rounds"][r_moved - 1:]]
+        assert later == [host] * len(later), (site, later)
+
+
 def test_delta_first_round_closes_by_quorum_and_still_measures_the_straggler(engine, tmp_path):
     from delta.fl.api import run_testbed
 

@@ -73,3 +73,26 @@ def test_delta_calibration_round_until_every_endpoint_is_measured():
 def test_unknown_strategy():
     with pytest.raises(ConfigError, match="unknown strategy 'fastest'"):
         make_strategy("fastest")
+
+
+def test_delta_plans_moved_data_free_only_where_its_copy_sits_and_resumes_that():
+    from delta.fl.strategies.tuned import runnable
+
+    eps = [endpoint_yaml(i, executor={"kind": "emulated"},
+                         data={"samples": 100, "bytes": 10**6, "movable": True})
+           for i in range(3)]
+    tb = parse_testbed(json.dumps({"name": "t", "endpoints": eps, "rounds": 5}))
+    run = runnable(tb, 3, {("ep-0", "ep-1")}, {"ep-0": "ep-1"})
+    data = {e.id: e.data for e in run.endpoints}
+    assert (data["ep-0"].copies_at, data["ep-0"].runs_on) == (["ep-1"], "ep-1")
+    assert data["ep-0"].bytes == 10**6  # any other host still costs the real bytes
+    assert (data["ep-1"].copies_at, data["ep-1"].runs_on) == ([], None)
+    assert run.rounds == 3
+    # A resumed run knows where its data went and where it trained last.
+    strat = make_strategy("delta")
+    strat.resume([{"moves": [{"data_of": "ep-0", "to": "ep-1"}, {"data_of": "ep-2",
+                                                                 "to": "ep-1"}],
+                   "endpoints": [{"endpoint": "ep-0", "runs_on": "ep-1"},
+                                 {"endpoint": "ep-2", "runs_on": "ep-2"}]}])
+    assert strat.copies == {("ep-0", "ep-1"), ("ep-2", "ep-1")}
+    assert strat.runs_on == {"ep-0": "ep-1"}

@@ -9,6 +9,14 @@ makespan, dollars per round and learning progress, plus the constraints it break
 Sites that share a host share its throughput (each runs ``load`` times slower).  A cloud
 instance is paid for the time it is held: start-up and the data transfer once, then the
 whole round (it waits for the slowest endpoint), every round.
+
+A move costs per (site, host): nothing where a copy of the site's data already sits (its
+``held_at``), its bytes over the slower link plus both latencies, and its egress,
+anywhere else.  Hosts holding a copy are always targets, and each target ranks the sites
+that train on it now (``runs_on``) first and sites that train on another host last, so
+the current placement is one layout (:attr:`Context.incumbent`).  A site training
+elsewhere whose own endpoint was never measured stays on its host (:attr:`Context.floor`):
+going home would rest on nothing but the hardware prior, which its move already judged.
 """
 
 from __future__ import annotations
@@ -47,6 +55,8 @@ class Target:
     one_off_s: NDArray
     score: NDArray
     order: NDArray
+    egress_usd: NDArray  #: per movable site, dollars of egress moving there (0: held)
+    held: NDArray  #: per movable site, whether a copy of its data already sits here
 
 
 @dataclass(frozen=True)
@@ -62,13 +72,23 @@ class Context:
     widen: NDArray
     base_p50: NDArray
     price: NDArray
-    egress_usd: NDArray
     movable: NDArray
     targets: tuple[Target, ...]
     deadline: float | None
     cost_model: CostModel
     host_price: NDArray  #: per host, the declared dollars per hour (0: priced per instance)
     stack: ProfileStack  #: profiles by host index (see :meth:`n_hosts`)
+    #: Per target, how many sites train there now (``runs_on``); ``None`` when every
+    #: site trains at home.
+    incumbent: tuple[int, ...] | None = None
+    #: Per target, the least count of any layout: sites pinned there (their own profile
+    #: is only a prior); ``None`` when no site is pinned.
+    floor: tuple[int, ...] | None = None
+
+    @property
+    def least(self) -> tuple[int, ...]:
+        """The layout with the fewest moves: every site home but the pinned ones."""
+        return self.floor if self.floor is not None else (0,) * len(self.targets)
 
     @property
     def baseline_work(self) -> float:
@@ -131,6 +151,7 @@ def build_context(problem: Problem, profiles: Mapping[str, RuntimeProfile],
                                  [e.price_per_hour for e in idle]])
     movable = np.flatnonzero([e.movable for e in sites])
     targets: list[Target] = []
+    pinned: list[str | None] = []  # per movable site, the host it stays on (prior at home)
     if len(movable):
         hosts: list[tuple[str, int, CandidateSpec | None, float, float, float]] = []
         for j, c in enumerate(problem.candidates):
@@ -146,6 +167,24 @@ def build_context(problem: Problem, profiles: Mapping[str, RuntimeProfile],
         for i in np.argsort(hosts_k, kind="stable")[:ENDPOINT_TARGETS].tolist():
             e, host = (sites[i], i) if i < n else (idle[i - n], n_cand + i)
             hosts.append((e.id, host, None, e.price_per_hour, e.bandwidth_mbps, e.latency_ms))
+        # A host that holds a copy stays a target, so training the data there again (or
+        # where it trains now) is always a layout the search can reach.
+        held_at = {h for i in movable.tolist() for h in sites[i].held_at}
+        listed = {h[0] for h in hosts}
+        for i, e in enumerate((*sites, *idle)):
+            if e.id in held_at and e.id not in listed:
+                hosts.append((e.id, i if i < n else n_cand + i, None, e.price_per_hour,
+                              e.bandwidth_mbps, e.latency_ms))
+        site_egress = egress_usd(np.array([sites[i].bytes for i in movable], dtype=float),
+                                 np.array([sites[i].egress_usd_per_gb for i in movable]))
+        runs_on = [sites[i].runs_on for i in movable.tolist()]
+        pinned = [h if h is not None and profiles[sites[i].id].source != "observations"
+                  else None for h, i in zip(runs_on, movable.tolist())]
+        if any(pinned):
+            notes.append("data stays where it trains (" + ", ".join(
+                f"{sites[i].id} on {h}" for h, i in zip(pinned, movable.tolist()) if h)
+                + "): its own endpoint was never measured, and going home would rest on "
+                "the hardware prior alone")
         home_t = base[movable]
         for tid, host, cand, price, bw, lat in hosts:
             m = movable
@@ -154,22 +193,40 @@ def build_context(problem: Problem, profiles: Mapping[str, RuntimeProfile],
             bw_l, lat_l = link(np.array([sites[i].bandwidth_mbps for i in m]),
                                np.array([sites[i].latency_ms for i in m]), bw, lat)
             nbytes = np.array([sites[i].bytes for i in m], dtype=float)
-            tx = transfer_seconds(nbytes, bw_l, lat_l)
+            copy = np.array([tid in sites[i].held_at for i in m], dtype=bool)
+            tx = np.where(copy, 0.0, transfer_seconds(nbytes, bw_l, lat_l))
             one_off = tx + (cand.startup_s if cand is not None else 0.0)
             score = R * (home_t - tbase) - one_off
             score = np.where(m == host, -np.inf, score)  # a site never "moves" home
             order = np.argsort(-score, kind="stable")
+            if any(runs_on):
+                # Sites pinned here, then the others training here now, first; sites
+                # training on another host last, and never those pinned there.
+                rank = np.array([0 if pin == tid else 1 if h == tid else 2 if h is None
+                                 else 4 if pin is not None else 3
+                                 for h, pin in zip(runs_on, pinned)])
+                order = order[np.argsort(rank[order], kind="stable")]
+                order = order[rank[order] < 4]
             order = order[np.isfinite(score[order])]
-            targets.append(Target(tid, host, cand, price, to, tk, tw, tx, one_off, score, order))
+            targets.append(Target(tid, host, cand, price, to, tk, tw, tx, one_off, score, order,
+                                  np.where(copy, 0.0, site_egress), copy))
     return Context(
         problem=problem, sites=sites, s0=s0, held=held, overhead=o, rate=k, widen=w,
         base_p50=base,
         price=site_price,
-        egress_usd=egress_usd(np.array([e.bytes for e in sites], dtype=float),
-                              np.array([e.egress_usd_per_gb for e in sites])),
         movable=movable, targets=tuple(targets), deadline=deadline, cost_model=cost_model,
-        host_price=host_price, stack=stack,
+        host_price=host_price, stack=stack, incumbent=_incumbent(sites, movable, targets),
+        floor=tuple(pinned.count(tg.id) for tg in targets) if any(pinned) else None,
     )
+
+
+def _incumbent(sites: tuple[EndpointSpec, ...], movable: NDArray,
+               targets: list[Target]) -> tuple[int, ...] | None:
+    """Per target, the sites training there now (the current placement as a layout)."""
+    if not any(sites[i].runs_on for i in movable.tolist()):
+        return None
+    return tuple(sum(1 for i in movable.tolist() if sites[i].runs_on == tg.id)
+                 for tg in targets)
 
 
 #: The least time a sample-epoch may take in planning (1 ns).
@@ -258,7 +315,7 @@ def evaluate(ctx: Context, counts: tuple[int, ...], scale: float = 1.0) -> Outco
         tg = ctx.targets[t]
         once = float(np.max(tg.one_off_s[pos[sel]]))
         one_off = max(one_off, once)
-        usd += float(np.sum(ctx.egress_usd[sel])) / R
+        usd += float(np.sum(tg.egress_usd[pos[sel]])) / R
         if tg.candidate is not None and math.isfinite(makespan):
             est = ctx.cost_model.estimate(tg.candidate, (R * makespan + once) / 3600.0)
             assert est is not None  # unpriced candidates never become targets

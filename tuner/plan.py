@@ -16,12 +16,17 @@ from delta.errors import ConfigError, InfeasibleError
 from profiler.base import Quantiles, RuntimeProfile
 from tuner.cost import CostModel, DeclaredPrice
 from tuner.explain import assignment_reason, move_reason, stay_reason
-from tuner.layout import Context, Outcome, build_context, hosts
+from tuner.layout import Context, Outcome, build_context, evaluate, hosts
 from tuner.problem import POLICIES, Problem
 from tuner.progress import site_progress
 from tuner.search import N_TRIALS, pareto, pick, search
 
 PLAN_VERSION = 1
+
+#: How much better (dollars plus priced time per round) a layout must be than the current
+#: placement (sites' ``runs_on``) for data to go home or elsewhere: profiles refit every
+#: round, and their noise alone must not shuffle data between hosts.
+KEEP_TOLERANCE = 0.1
 
 
 @dataclass(frozen=True, slots=True)  # slots: 100,000 of them are built per plan
@@ -158,9 +163,29 @@ def make_plan(problem: Problem, profiles: Mapping[str, RuntimeProfile],
     if not front:
         field_, msg = outcomes[0].violations[0]
         raise InfeasibleError(msg, field=field_)
-    best = pick(front, problem.exchange_usd_per_hour)
+    best = _keep_placement(ctx, pick(front, problem.exchange_usd_per_hour), front, notes)
     return _assemble(ctx, profiles, best, front, "work" if deadline is None else "deadline",
                      notes)
+
+
+def _keep_placement(ctx: Context, best: Outcome, front: list[Outcome],
+                    notes: list[str]) -> Outcome:
+    """The current placement instead of ``best`` unless ``best`` is clearly better.
+
+    Appends the kept outcome to ``front`` (it is the chosen point).
+    """
+    if ctx.incumbent is None or best.counts == ctx.incumbent:
+        return best
+    x = ctx.problem.exchange_usd_per_hour
+    here = evaluate(ctx, ctx.incumbent, best.scale)
+    if not here.feasible or here.value(x) > best.value(x) * (1 + KEEP_TOLERANCE) + 1e-12:
+        return best
+    gain = 1.0 - best.value(x) / here.value(x) if here.value(x) > 0 else 0.0
+    notes.append(f"data trains where it does now: the best other layout is only "
+                 f"{gain:.1%} better (a change needs {KEEP_TOLERANCE:.0%})" if gain >= 5e-4
+                 else "data trains where it does now: no other layout is better")
+    front.append(here)
+    return here
 
 
 def _assemble(ctx: Context, profiles: Mapping[str, RuntimeProfile], best: Outcome,
@@ -197,13 +222,16 @@ def _assemble(ctx: Context, profiles: Mapping[str, RuntimeProfile], best: Outcom
             where = stay_reason(ctx, i) if ctx.targets or p.candidates else ""
         else:
             host = int(host_of[i])
+            held = bool(tg.held[np.searchsorted(ctx.movable, i)])
+            how = "data already there" if held else "data moved"
             if tg.candidate is None:
                 usd = tg.price_per_hour * q.p50 / 3600.0 / shares[i]
-                where = f"runs on {tg.id} (data moved there)"
+                where = f"runs on {tg.id} ({how}{'' if held else ' there'})"
             else:
                 usd = per_instance.setdefault(host, _instance_usd(ctx, t, best) / shares[i])
-                where = f"runs on {tg.id} (data moved; its share of the instance held all round)"
-            moves.append(_move(ctx, i, t, s, ep, q.p50, best.makespan_s))
+                where = f"runs on {tg.id} ({how}; its share of the instance held all round)"
+            if not held:  # a copy already there is trained again without a move
+                moves.append(_move(ctx, i, t, s, ep, q.p50, best.makespan_s))
         reason = assignment_reason(e.samples, r, s, ep, base[i], q, prof.source)
         assignments.append(Assignment(
             endpoint=e.id, runs_on=tg.id if tg is not None else e.id, samples=s, epochs=ep,
@@ -242,7 +270,7 @@ def _move(ctx: Context, i: int, t: int, samples: int, epochs: int, remote_s: flo
     tg, e = ctx.targets[t], ctx.sites[i]
     pos = int(np.searchsorted(ctx.movable, i))
     once = float(tg.one_off_s[pos])
-    usd, risk = float(ctx.egress_usd[i]), 0.0
+    usd, risk = float(tg.egress_usd[pos]), 0.0
     if tg.candidate is not None:
         est = ctx.cost_model.estimate(tg.candidate, once / 3600.0)
         usd += est.usd if est is not None else 0.0

@@ -19,7 +19,10 @@ class EndpointSpec:
     """A data site that is also a compute endpoint.
 
     ``egress_usd_per_gb`` is what moving this site's data out costs (0 for most edge
-    sites; a cloud region's egress rate for data that lives in the cloud).
+    sites; a cloud region's egress rate for data that lives in the cloud).  ``held_at``
+    names the other hosts that already hold a copy of the data (training it there costs
+    no transfer and no egress); ``runs_on`` is where it trains now when not at home (the
+    planner keeps it there unless another layout is clearly better).
     """
 
     id: str
@@ -31,6 +34,8 @@ class EndpointSpec:
     latency_ms: float = 10.0
     price_per_hour: float = 0.0
     egress_usd_per_gb: float = 0.0
+    held_at: tuple[str, ...] = ()
+    runs_on: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,7 +25,7 @@ POPULATION = 30
 def search(ctx: Context, *, seed: int = 0, n_trials: int = N_TRIALS) -> list[Outcome]:
     """Every layout evaluated, in evaluation order (the in-place, baseline-work one first)."""
     work_mode = ctx.deadline is None
-    zero = (0,) * len(ctx.targets)
+    zero = ctx.least  # every site home, but those pinned where they train
     if not ctx.targets:
         return [evaluate(ctx, zero, s) for s in (SCALES if work_mode else (1.0,))]
     import optuna
@@ -43,7 +43,8 @@ def search(ctx: Context, *, seed: int = 0, n_trials: int = N_TRIALS) -> list[Out
     start = greedy(ctx, run)
 
     def objective(trial: optuna.Trial) -> tuple[float, float, float]:
-        counts = tuple(trial.suggest_int(f"to:{t.id}", 0, len(t.order)) for t in ctx.targets)
+        counts = tuple(trial.suggest_int(f"to:{t.id}", lo, len(t.order))
+                       for t, lo in zip(ctx.targets, zero))
         scale = trial.suggest_float("work_scale", 1.0, 2.0) if work_mode else 1.0
         out = run(counts, scale)
         for name, amount in _violation(ctx, out).items():
@@ -65,12 +66,12 @@ def search(ctx: Context, *, seed: int = 0, n_trials: int = N_TRIALS) -> list[Out
 def greedy(ctx: Context, run) -> tuple[int, ...]:
     """Targets in order of their best move; each takes 1, 2, 4, ... sites while that helps."""
     x = ctx.problem.exchange_usd_per_hour
-    counts = [0] * len(ctx.targets)
+    counts = list(ctx.least)
     best = run(tuple(counts), 1.0)
     ranked = sorted(range(len(ctx.targets)),
                     key=lambda t: -float(np.max(ctx.targets[t].score, initial=-np.inf)))
     for t in ranked:
-        c = 1
+        c = counts[t] + 1
         while c <= len(ctx.targets[t].order):
             trial = list(counts)
             trial[t] = c

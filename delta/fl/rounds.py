@@ -226,6 +226,7 @@ def iter_rounds(tb: Testbed, settings: RunSettings, executors: Mapping[str, Exec
         weights = _initial(settings, evaluator)
     elapsed = record["rounds"][-1]["elapsed_s"] if record["rounds"] else 0.0
     placement = Placement.from_record(record)
+    settings.strategy.resume(record["rounds"])
     min_participants = tb.objective.min_participants
     yield RunResult(record=_summarise(record), weights=weights)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from delta.config import Testbed
 from delta.observations import Observation
@@ -60,6 +61,9 @@ class Strategy:
 
     def round_finished(self, observations: Sequence[Observation]) -> None:
         """Hook: the round's tasks, once stored. Does nothing by default."""
+
+    def resume(self, rounds: Sequence[dict[str, Any]]) -> None:
+        """Hook: the rounds a resumed run already recorded. Does nothing by default."""
 
 
 def local_samples(testbed: Testbed) -> dict[str, int]:

@@ -13,13 +13,16 @@ with ``min_epochs``, a short round that still trains.
 
 Data moves: when every endpoint is emulated, movable data may move to another endpoint
 (the controller carries the move out once, on the virtual clock), amortised over the
-rounds that remain.  With real endpoints, and for cloud candidates (a run has no
-executor for them), data stays where it is: moving it is ``delta plan``'s advice.
+rounds that remain.  Data already moved plans as free only on the hosts that hold a copy
+of it, and it keeps training where it does unless another layout is clearly better (the
+planner's ``KEEP_TOLERANCE``), so profile noise does not shuffle it.  With real
+endpoints, and for cloud candidates (a run has no executor for them), data stays where
+it is: moving it is ``delta plan``'s advice.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from delta.config import Testbed
@@ -61,9 +64,11 @@ class Tuned(Strategy):
         self.margin = margin
         self.calibrate = calibrate
         self.planner = planner
-        #: Sites whose data this run already moved (the controller carries out every
-        #: move of an all-emulated testbed): re-planning them there costs no transfer.
-        self.moved: set[str] = set()
+        #: (site, host) copies this run made (the controller carries out every move of an
+        #: all-emulated testbed): training that data there again costs no transfer.
+        self.copies: set[tuple[str, str]] = set()
+        #: Where each site's data trained in the last planned round, when not at home.
+        self.runs_on: dict[str, str] = {}
 
     def plan(self, testbed: Testbed, observations: Sequence[Observation],
              round_index: int) -> RoundPlan:
@@ -78,8 +83,11 @@ class Tuned(Strategy):
                 notes=(f"calibration: {r.min_epochs} epoch(s) everywhere to measure endpoints "
                        "without observations",),
             )
-        plan = self.planner(runnable(testbed, round_index, self.moved), observations)
-        self.moved |= {m["data_of"] for m in plan.get("moves", ())}
+        plan = self.planner(runnable(testbed, round_index, self.copies, self.runs_on),
+                            observations)
+        self.copies |= {(m["data_of"], m["to"]) for m in plan.get("moves", ())}
+        self.runs_on = {a["endpoint"]: host for a in plan["assignments"]
+                        if (host := _elsewhere(a)) is not None}
         tasks = tuple(EndpointTask(a["endpoint"], a["samples"], a["epochs"], a["batch_size"],
                                    a["predicted_seconds"]["p90"], runs_on=_elsewhere(a))
                       for a in plan["assignments"])
@@ -94,6 +102,13 @@ class Tuned(Strategy):
         return RoundPlan(tasks=tasks, deadline_s=deadline, notes=notes,
                          quorum_margin=self.margin if deadline is None else None)
 
+    def resume(self, rounds: Sequence[dict[str, Any]]) -> None:
+        """Where a resumed run's data sits and trains, from its recorded rounds."""
+        self.copies = {(m["data_of"], m["to"]) for r in rounds for m in r.get("moves", ())}
+        self.runs_on = {e["endpoint"]: e["runs_on"] for e in (rounds[-1]["endpoints"]
+                                                             if rounds else ())
+                        if e.get("runs_on", e["endpoint"]) != e["endpoint"]}
+
     def round_finished(self, observations: Sequence[Observation]) -> None:
         report = getattr(self.planner, "report", None)
         if report is not None and observations:
@@ -106,23 +121,31 @@ def _elsewhere(assignment: dict[str, Any]) -> str | None:
     return None if host == assignment["endpoint"] else host
 
 
-def runnable(testbed: Testbed, round_index: int = 1, moved: Iterable[str] = ()) -> Testbed:
+def runnable(testbed: Testbed, round_index: int = 1,
+             copies: Iterable[tuple[str, str]] = (),
+             runs_on: Mapping[str, str] | None = None) -> Testbed:
     """The testbed as a run can carry it out from round ``round_index`` on.
 
     No cloud candidates (a run has no executor for them); data pinned unless every
     endpoint is emulated (a move is carried out on the virtual clock); moves amortised
-    over the rounds that remain.  Data already ``moved`` plans as zero bytes: training
-    it where it went again costs no transfer (the controller still charges the real
-    bytes should a plan send it somewhere new).
+    over the rounds that remain.  ``copies`` are the (site, host) pairs this run already
+    moved: they become ``data.copies_at``, so training that data on that host again
+    plans as free while any other host still costs the transfer the controller would
+    charge.  ``runs_on`` (site to host) is where each site's data trained last round.
     """
     remaining = max(1, testbed.rounds - round_index + 1)
-    moved = set(moved)
     endpoints = testbed.endpoints
     if any(e.executor.kind != "emulated" for e in endpoints):
         endpoints = [e.model_copy(update={"data": e.data.model_copy(update={"movable": False})})
                      for e in endpoints]
-    elif moved:
-        endpoints = [e.model_copy(update={"data": e.data.model_copy(update={"bytes": 0})})
-                     if e.id in moved else e for e in endpoints]
+    else:
+        held: dict[str, list[str]] = {}
+        for site, host in sorted(copies):
+            held.setdefault(site, []).append(host)
+        now = dict(runs_on or {})
+        endpoints = [e.model_copy(update={"data": e.data.model_copy(update={
+            "copies_at": list(dict.fromkeys([*e.data.copies_at, *held.get(e.id, ())])),
+            "runs_on": now.get(e.id, e.data.runs_on)})})
+            if e.id in held or e.id in now else e for e in endpoints]
     return testbed.model_copy(update={"endpoints": endpoints, "cloud": [],
                                       "rounds": remaining})
