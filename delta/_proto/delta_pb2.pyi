@@ -34,16 +34,20 @@ class Network(_message.Message):
     def __init__(self, bandwidth_mbps: _Optional[float] = ..., latency_ms: _Optional[float] = ..., egress_usd_per_gb: _Optional[float] = ...) -> None: ...
 
 class Data(_message.Message):
-    __slots__ = ("source", "samples", "bytes", "movable")
+    __slots__ = ("source", "samples", "bytes", "movable", "copies_at", "runs_on")
     SOURCE_FIELD_NUMBER: _ClassVar[int]
     SAMPLES_FIELD_NUMBER: _ClassVar[int]
     BYTES_FIELD_NUMBER: _ClassVar[int]
     MOVABLE_FIELD_NUMBER: _ClassVar[int]
+    COPIES_AT_FIELD_NUMBER: _ClassVar[int]
+    RUNS_ON_FIELD_NUMBER: _ClassVar[int]
     source: str
     samples: int
     bytes: int
     movable: bool
-    def __init__(self, source: _Optional[str] = ..., samples: _Optional[int] = ..., bytes: _Optional[int] = ..., movable: _Optional[bool] = ...) -> None: ...
+    copies_at: _containers.RepeatedScalarFieldContainer[str]
+    runs_on: str
+    def __init__(self, source: _Optional[str] = ..., samples: _Optional[int] = ..., bytes: _Optional[int] = ..., movable: _Optional[bool] = ..., copies_at: _Optional[_Iterable[str]] = ..., runs_on: _Optional[str] = ...) -> None: ...
 
 class Executor(_message.Message):
     __slots__ = ("kind", "endpoint_id", "speed", "bandwidth_mbps", "latency_ms", "fail_rate", "preempt_rate")
