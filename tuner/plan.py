@@ -172,7 +172,8 @@ def _keep_placement(ctx: Context, best: Outcome, front: list[Outcome],
                     notes: list[str]) -> Outcome:
     """The current placement instead of ``best`` unless ``best`` is clearly better.
 
-    Appends the kept outcome to ``front`` (it is the chosen point).
+    The kept outcome joins ``front`` only if nothing there dominates it: the front stays a
+    front, and a plan that keeps a dominated placement lists no chosen point, only a note.
     """
     if ctx.incumbent is None or best.counts == ctx.incumbent:
         return best
@@ -184,7 +185,10 @@ def _keep_placement(ctx: Context, best: Outcome, front: list[Outcome],
     notes.append(f"data trains where it does now: the best other layout is only "
                  f"{gain:.1%} better (a change needs {KEEP_TOLERANCE:.0%})" if gain >= 5e-4
                  else "data trains where it does now: no other layout is better")
-    front.append(here)
+    front[:] = pareto([here, *front])  # here first: it wins a tie of equal objectives
+    if not any(o is here for o in front):
+        notes.append("the kept placement is off the Pareto front (dominated by less than "
+                     f"{KEEP_TOLERANCE:.0%}), so the front marks no point as chosen")
     return here
 
 
