@@ -76,7 +76,7 @@ def run_seed(tb: Testbed, engine, args, seed: int) -> dict[str, dict]:
     records: dict[str, dict] = {}
     with tempfile.TemporaryDirectory() as tmp:
         runs = {name: iter_testbed(tb, rounds=args.rounds, strategy=name, seed=seed,
-                                   calibrate=args.calibrate,
+                                   calibrate=args.calibrate, weighting=args.weighting,
                                    db=Path(tmp) / f"{name}.sqlite3",
                                    checkpoint_dir=Path(tmp) / name, engine=engine)
                 for name in args.strategies.split(",")}
@@ -134,6 +134,8 @@ def main() -> None:
     ap.add_argument("--seeds", default="0,1,2", help="comma-separated seeds")
     ap.add_argument("--calibrate", action="store_true", help="delta: calibration round first")
     ap.add_argument("--strategies", default="uniform,proportional,delta")
+    ap.add_argument("--weighting", choices=("samples", "sample_epochs", "equal"),
+                    help="FedAvg weights for every strategy (default: each strategy's own)")
     ap.add_argument("--json", type=Path, help="write all records here")
     args = ap.parse_args()
 
