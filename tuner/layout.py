@@ -207,7 +207,14 @@ def build_context(problem: Problem, profiles: Mapping[str, RuntimeProfile],
                                  for h, pin in zip(runs_on, pinned)])
                 order = order[np.argsort(rank[order], kind="stable")]
                 order = order[rank[order] < 4]
-            order = order[np.isfinite(score[order])]
+            # A move must pay for itself at the round's full epochs: a chain or rotation of
+            # moves among equal hosts (desktop-1's data to desktop-2, desktop-2's to
+            # desktop-3, ...) only reshuffles data.  Data with a copy here, or training here
+            # now, stays eligible.
+            here = np.array([h == tid for h in runs_on], dtype=bool) if any(runs_on) \
+                else np.zeros(len(m), dtype=bool)
+            order = order[np.isfinite(score[order])
+                          & ((score[order] > 0) | copy[order] | here[order])]
             targets.append(Target(tid, host, cand, price, to, tk, tw, tx, one_off, score, order,
                                   np.where(copy, 0.0, site_egress), copy))
     return Context(
