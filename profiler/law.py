@@ -76,6 +76,8 @@ class LinearLaw(RegressorMixin, BaseEstimator):
     """
 
     terms: tuple[str, ...] = ()
+    #: Names of the ``X`` columns :meth:`basis` reads, in order.
+    columns: tuple[str, ...] = ()
 
     def __init__(self, *, prior_mean: ArrayLike | None = None,
                  prior_cov: ArrayLike | None = None, noise_prior: float = DEFAULT_REL_SIGMA,
@@ -91,6 +93,13 @@ class LinearLaw(RegressorMixin, BaseEstimator):
 
     def basis(self, X: ArrayLike) -> NDArray:
         raise NotImplementedError
+
+    def _columns(self, X: ArrayLike) -> NDArray:
+        """``X`` as a float matrix with exactly the :attr:`columns` it should have."""
+        A = np.atleast_2d(np.asarray(X, dtype=float))
+        if A.shape[1] != len(self.columns):
+            raise ValueError(f"X needs {len(self.columns)} column(s) ({', '.join(self.columns)})")
+        return A
 
     def _prior(self, Phi: NDArray, y: NDArray) -> tuple[NDArray, NDArray]:
         d = Phi.shape[1]

@@ -21,9 +21,8 @@ class ModelSizeModel(LinearLaw):
     """
 
     terms = ("base_s", "per_mparam_s")
+    columns = ("model_params",)
 
     def basis(self, X: ArrayLike) -> NDArray:
-        A = np.atleast_2d(np.asarray(X, dtype=float))
-        if A.shape[1] != 1:
-            raise ValueError("X needs one column (model_params)")
+        A = self._columns(X)
         return np.column_stack([np.ones(len(A)), mparams(A[:, 0])])

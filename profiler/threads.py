@@ -23,11 +23,10 @@ class AmdahlModel(LinearLaw):
     """
 
     terms = ("serial_s", "parallel_s")
+    columns = ("threads",)
 
     def basis(self, X: ArrayLike) -> NDArray:
-        A = np.atleast_2d(np.asarray(X, dtype=float))
-        if A.shape[1] != 1:
-            raise ValueError("X needs one column (threads)")
+        A = self._columns(X)
         return np.column_stack([np.ones(len(A)), inverse_threads(A[:, 0])])
 
     @property

@@ -25,9 +25,8 @@ class WorkModel(LinearLaw):
     """
 
     terms = ("per_step_s", "per_sample_epoch_s")
+    columns = ("samples", "epochs", "batch_size")
 
     def basis(self, X: ArrayLike) -> NDArray:
-        A = np.atleast_2d(np.asarray(X, dtype=float))
-        if A.shape[1] != 3:
-            raise ValueError("X needs columns (samples, epochs, batch_size)")
+        A = self._columns(X)
         return np.column_stack([steps(A[:, 0], A[:, 1], A[:, 2]), A[:, 0] * A[:, 1]])
