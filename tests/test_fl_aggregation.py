@@ -119,3 +119,28 @@ def _fold(ups, w):
     with pytest.raises(ValueError, match="result"):
         fold.fold(Update(ups[0], 1, 1))
     return out
+
+
+@pytest.mark.parametrize("hold", [1, 2, 3, 7, 10])
+def test_eager_fold_any_hold_equals_all_at_once(hold):
+    """Folding arrivals a few at a time (flushes at any boundary) is the same average."""
+    from delta.fl.aggregation import EagerFold
+
+    rng = np.random.default_rng(hold)
+    ups = [[rng.integers(-8, 9, (5, 4)).astype(np.float64), rng.integers(-8, 9, 3)]
+           for _ in range(7)]
+    w = [1, 2, 3, 1, 4, 2, 3]
+    fold = EagerFold(FedAvg("samples"), hold=hold)
+    for u, s in zip(ups, w):
+        fold.fold(Update(u, s, 1))
+    assert fold.count == 7 and fold.total_weight == sum(w)
+    for got, want in zip(fold.result(), weighted_average(ups, w)):
+        np.testing.assert_allclose(got, want, rtol=1e-12)
+    assert fold.result()[1].dtype == np.float64  # integer layers become float64
+
+
+def test_eager_fold_hold_must_be_positive():
+    from delta.fl.aggregation import EagerFold
+
+    with pytest.raises(ValueError, match="hold"):
+        EagerFold(FedAvg(), hold=0)

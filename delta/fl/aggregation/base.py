@@ -8,9 +8,9 @@ out=buf); np.add(acc, buf, out=acc)`` through a small cache-resident buffer.
 - :func:`weighted_average` (all updates at once) walks the parameters in cache-sized
   blocks and finishes each block of the result while it sits in cache: every update is
   read once and the result written once, the memory-bandwidth bound.
-- :class:`EagerFold` (as updates arrive) also reads and writes its running sum per
-  update; a large model's sum (megabytes) stays in the last-level cache, so each arrival
-  costs little more than reading the update.  The sum is normalised in place at the end.
+- :class:`EagerFold` (as updates arrive) folds arrivals a few at a time through the
+  same blocks, so its running sum is read and written once per few updates, and
+  normalised in the last pass.
 
 Arrays keep their floating dtype (float32 stays float32); integer layers become float64.
 ``bench/aggregation.py`` measures both against the bound.
@@ -75,6 +75,30 @@ def _accumulate(acc: NDArray, x: NDArray, w: float, bufs: dict[np.dtype, NDArray
         np.add(acc[lo:hi], b, out=acc[lo:hi])
 
 
+def _fold_blocks(acc: NDArray | None, xs: Sequence[NDArray], ws: Sequence[float],
+                 scale: float | None, bufs: dict[np.dtype, NDArray]) -> NDArray:
+    """``acc += sum_i ws[i] * xs[i]``, then ``acc *= scale``, one cache-sized block at a time.
+
+    Each block of ``acc`` stays in cache while every ``x`` streams through it, so ``acc``
+    is read and written once per call however many updates it folds.  ``acc`` ``None``
+    starts a fresh sum from ``xs[0]`` (written, never read).  1-D arrays of one dtype.
+    """
+    fresh = acc is None
+    if acc is None:
+        acc = np.empty(xs[0].size, xs[0].dtype)
+    t = acc.dtype.type
+    for lo in range(0, acc.size, BLOCK):
+        hi = min(lo + BLOCK, acc.size)
+        a = acc[lo:hi]
+        if fresh:
+            np.multiply(xs[0][lo:hi], t(ws[0]), out=a)
+        for x, w in zip(xs[fresh:], ws[fresh:]):
+            _accumulate(a, x[lo:hi], w, bufs)
+        if scale is not None:
+            np.multiply(a, t(scale), out=a)
+    return acc
+
+
 def weighted_average(updates: Sequence[Weights], weights: Sequence[float]) -> Weights:
     """``sum_i w_i * update_i / sum_i w_i``, layer by layer, in the updates' dtype.
 
@@ -92,19 +116,12 @@ def weighted_average(updates: Sequence[Weights], weights: Sequence[float]) -> We
     first = [np.asarray(a) for a in updates[0]]
     for u in updates[1:]:
         _check([a.shape for a in first], u)
-    out: Weights = []
     bufs: dict[np.dtype, NDArray] = {}
+    out: Weights = []
     for layer, a0 in enumerate(first):
         x0 = _flat(a0)
-        xs = [_flat(u[layer], x0.dtype) for u in updates[1:]]
-        res = np.empty(x0.size, x0.dtype)
-        for lo in range(0, x0.size, BLOCK):
-            hi = min(lo + BLOCK, x0.size)
-            acc = res[lo:hi]
-            np.multiply(x0[lo:hi], x0.dtype.type(w[0]), out=acc)
-            for x, wi in zip(xs, w[1:]):
-                _accumulate(acc, x[lo:hi], wi, bufs)
-        out.append(res.reshape(a0.shape))
+        xs = [x0] + [_flat(u[layer], x0.dtype) for u in updates[1:]]
+        out.append(_fold_blocks(None, xs, w, None, bufs).reshape(a0.shape))
     return out
 
 
@@ -135,19 +152,29 @@ class Aggregator:
 
 
 class EagerFold:
-    """Eager aggregation (as in LIFL): fold each update into a running weighted sum.
+    """Eager aggregation (as in LIFL): fold updates into a running weighted sum as they arrive.
 
     The work of aggregation hides in the wait for the round's stragglers; the result is
     the same weighted average as :meth:`Aggregator.aggregate`, in any arrival order.
-    :meth:`result` scales the sum in place and ends the fold.
+    Arrivals are folded ``hold`` at a time (:func:`_fold_blocks`), so the running sum —
+    megabytes to hundreds of megabytes, beyond the cache for a large model — is read and
+    written once per ``hold`` updates instead of once per update; the fold keeps a
+    reference to at most ``hold - 1`` updates meanwhile (they are in memory already: do
+    not modify them).  ``hold=1`` folds every update at once.  :meth:`result` folds what
+    is left and scales the sum in the same pass, and ends the fold.
     """
 
-    def __init__(self, aggregator: Aggregator):
+    def __init__(self, aggregator: Aggregator, hold: int = 4):
+        if hold < 1:
+            raise ValueError(f"hold must be at least 1, got {hold}")
         self.aggregator = aggregator
+        self.hold = hold
         self.total_weight = 0.0
         self.count = 0
         self._sum: list[NDArray] | None = None  # flat, unnormalised
+        self._waiting: list[tuple[list[NDArray], float]] = []
         self._shapes: list[tuple[int, ...]] = []
+        self._dtypes: list[np.dtype] = []
         self._bufs: dict[np.dtype, NDArray] = {}
         self._result: Weights | None = None
 
@@ -157,25 +184,36 @@ class EagerFold:
         w = float(self.aggregator.weight(update.samples, update.epochs))
         if w < 0:
             raise ValueError(f"negative weight {w}")
-        if self._sum is None:
-            # The first update starts the sum: one multiply, no zeros to add to.
+        if not self._shapes:
+            # The first update fixes each layer's shape and dtype.
             self._shapes = [np.shape(a) for a in update.weights]
-            self._sum = [np.multiply(x, x.dtype.type(w))
-                         for x in (_flat(a) for a in update.weights)]
+            self._dtypes = [_flat(a).dtype for a in update.weights]
         else:
             _check(self._shapes, update.weights)
-            for acc, a in zip(self._sum, update.weights):
-                _accumulate(acc, _flat(a, acc.dtype), w, self._bufs)
+        self._waiting.append(([_flat(a, d) for a, d in zip(update.weights, self._dtypes)], w))
         self.total_weight += w
         self.count += 1
+        if len(self._waiting) >= self.hold:
+            self._flush(None)
+
+    def _flush(self, scale: float | None) -> None:
+        xs = [x for x, _ in self._waiting]
+        ws = [w for _, w in self._waiting]
+        self._waiting = []
+        if self._sum is None:
+            self._sum = [_fold_blocks(None, [u[i] for u in xs], ws, scale, self._bufs)
+                         for i in range(len(self._shapes))]
+        else:
+            for i, acc in enumerate(self._sum):
+                _fold_blocks(acc, [u[i] for u in xs], ws, scale, self._bufs)
 
     def result(self) -> Weights:
         """The weighted average of everything folded (the same arrays on every call)."""
         if self._result is not None:
             return self._result
-        if self._sum is None or not self.total_weight > 0:
+        if self.count == 0 or not self.total_weight > 0:
             raise ValueError("no updates with positive weight were folded")
-        for s in self._sum:
-            np.multiply(s, s.dtype.type(1.0 / self.total_weight), out=s)
+        self._flush(1.0 / self.total_weight)
+        assert self._sum is not None
         self._result = [s.reshape(shape) for s, shape in zip(self._sum, self._shapes)]
         return self._result
