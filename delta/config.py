@@ -147,19 +147,23 @@ class Testbed(_Strict):
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Testbed:
+        # Messages start with the field's path: the model-level error has no location.
         seen: set[str] = set()
-        for ep in [*self.endpoints, *self.cloud]:
-            if ep.id in seen:
-                raise ValueError(f"duplicate endpoint id {ep.id!r}")
-            seen.add(ep.id)
-        for ep in self.endpoints:
-            for host in [*ep.data.copies_at, *filter(None, [ep.data.runs_on])]:
-                if host not in seen or host == ep.id:
-                    raise ValueError(f"endpoint {ep.id!r}: data copy at {host!r}: not another "
-                                     f"endpoint or cloud candidate of this testbed")
+        for kind, eps in (("endpoints", self.endpoints), ("cloud", self.cloud)):
+            for i, ep in enumerate(eps):
+                if ep.id in seen:
+                    raise ValueError(f"{kind}[{i}].id: duplicate endpoint id {ep.id!r}")
+                seen.add(ep.id)
+        for i, ep in enumerate(self.endpoints):
+            for key, hosts in (("copies_at", ep.data.copies_at),
+                               ("runs_on", [ep.data.runs_on] if ep.data.runs_on else [])):
+                for host in hosts:
+                    if host not in seen or host == ep.id:
+                        raise ValueError(f"endpoints[{i}].data.{key}: {host!r} is not another "
+                                         f"endpoint or cloud candidate of this testbed")
         if self.objective.min_participants > len(self.endpoints):
             raise ValueError(
-                f"objective.min_participants ({self.objective.min_participants}) exceeds "
+                f"objective.min_participants: {self.objective.min_participants} exceeds "
                 f"the number of endpoints ({len(self.endpoints)})"
             )
         return self

@@ -155,10 +155,15 @@ def read_rows(path: str | Path) -> list[tuple[str, dict[str, Any]]]:
 
 def read_observations(path: str | Path) -> list[Observation]:
     """Read and validate every record of an observation file (CSV or JSON lines)."""
+    return [o for _, o in read_located_observations(path)]
+
+
+def read_located_observations(path: str | Path) -> list[tuple[str, Observation]]:
+    """:func:`read_observations` with each record's location (``"line N"``) for errors."""
     out = []
     for where, row in read_rows(path):
         try:
-            out.append(observation_from_mapping(row, where))
+            out.append((where, observation_from_mapping(row, where)))
         except ObservationError as exc:
             exc.source = str(path)
             raise

@@ -64,15 +64,20 @@ def problem_from_testbed(tb: Testbed,
     )
 
 
-def check_known_endpoints(tb: Testbed, observations: Sequence[Observation], source: str) -> None:
-    """Reject observations that name an endpoint the testbed does not have."""
+def check_known_endpoints(tb: Testbed, observations: Sequence[Observation], source: str | None,
+                          where: Sequence[str] | None = None) -> None:
+    """Reject observations that name an endpoint the testbed does not have.
+
+    ``where`` names each observation's location for the error (a file's ``line N``);
+    without it, ``observations[i]`` (0-based, as in a request's repeated field).
+    """
     known = {e.id for e in tb.endpoints} | {c.id for c in tb.cloud}
     for i, o in enumerate(observations):
         if o.endpoint not in known:
             raise ObservationError(
                 f"unknown endpoint {o.endpoint!r} (testbed {tb.name!r} has "
                 f"{', '.join(sorted(known)[:5])}{', ...' if len(known) > 5 else ''})",
-                source=source, field=f"record {i + 1}",
+                source=source, field=where[i] if where is not None else f"observations[{i}]",
             )
 
 

@@ -36,7 +36,14 @@ def test_json_is_valid_yaml():
 @pytest.mark.parametrize(
     "mutate, field, words",
     [
-        (lambda t: t["endpoints"][1].update(id="ep-0"), None, "duplicate endpoint id 'ep-0'"),
+        (lambda t: t["endpoints"][1].update(id="ep-0"), "endpoints[1].id",
+         "duplicate endpoint id 'ep-0'"),
+        (lambda t: t["endpoints"][0]["data"].update(copies_at=["nope"]),
+         "endpoints[0].data.copies_at", "'nope' is not another endpoint"),
+        (lambda t: t["endpoints"][1]["data"].update(runs_on="ep-1"),
+         "endpoints[1].data.runs_on", "'ep-1' is not another endpoint"),
+        (lambda t: t.update(objective={"min_participants": 3}), "objective.min_participants",
+         "3 exceeds the number of endpoints (2)"),
         (lambda t: t["round"].update(epochs=-3), "round.epochs", "greater than or equal to 1"),
         (lambda t: t["round"].update(epocs=3), "round.epocs", "unknown field"),
         (lambda t: t["endpoints"][1]["data"].update(samples=-1), "endpoints[1].data.samples",

@@ -120,7 +120,7 @@ def test_cli_rejects_observations_of_unknown_endpoints(tmp_path):
     obs.write_text("endpoint,samples,epochs,seconds\nghost,10,1,1.0\n")
     r = run_delta("plan", str(ROOT / "examples" / "flox-testbed.yaml"), "-o", str(obs))
     assert r.returncode == 2
-    assert "obs.csv: record 1: unknown endpoint 'ghost'" in r.stderr
+    assert "obs.csv: line 2: unknown endpoint 'ghost'" in r.stderr
 
 
 def test_cli_plans_from_the_store(tmp_path):

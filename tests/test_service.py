@@ -217,7 +217,7 @@ def _bad(s, method: str, req) -> grpc.RpcError:
      "endpoints[0].hardware.clock_ghz: must be a finite number"),
     ("Plan", pb.PlanRequest(testbed_yaml=svc_testbed(2),
                             observations=[pb.Observation(endpoint="ghost", seconds=1.0)]),
-     "observations: record 1: unknown endpoint 'ghost'"),
+     "observations[0]: unknown endpoint 'ghost'"),
     ("Plan", pb.PlanRequest(testbed_yaml=svc_testbed(2), deadline_s=math.inf), "deadline_s"),
     ("Plan", pb.PlanRequest(testbed_yaml="a: &x [1]\nb: *x\n"), "YAML aliases"),
     ("Plan", pb.PlanRequest(testbed_yaml="[" * 5000), "testbed_yaml"),

@@ -67,7 +67,7 @@ def plan_command(
     exchange_usd_per_hour.
     """
     from delta.config import load_testbed
-    from delta.observations import read_observations
+    from delta.observations import read_located_observations
     from delta.planning import check_known_endpoints, plan_testbed, spot_cost_model
     from delta.store import Store, default_db_path
 
@@ -81,8 +81,9 @@ def plan_command(
     tb = load_testbed(testbed)
     obs = []
     for f in observations or []:
-        recs = read_observations(f)
-        check_known_endpoints(tb, recs, str(f))
+        located = read_located_observations(f)
+        recs = [o for _, o in located]
+        check_known_endpoints(tb, recs, str(f), [w for w, _ in located])
         obs.extend(recs)
     db_path = db or default_db_path()
     if not no_store and db_path.exists():

@@ -149,7 +149,7 @@ class DeltaServicer(delta_pb2_grpc.DeltaServicer):
                       version: tuple[int, ...]) -> list[Observation]:
         extra = convert.observations_from_proto(pb.ReportObservationsRequest.FromString(sent)
                                                 .observations)
-        check_known_endpoints(tb, extra, "observations")
+        check_known_endpoints(tb, extra, None)
         stored = [o for e, n in zip(tb.endpoints, version)
                   for o in self._by_endpoint.get(e.id, [])[:n]]
         return [*stored, *extra]
