@@ -40,6 +40,8 @@ def test_a_move_is_free_only_where_a_copy_already_sits():
     assert slow.runs_on == "a" and "data already there" in slow.reason
     assert not plan.moves  # nothing moves: the copy is there
     assert plan.round.usd == 0.0  # and no egress is charged for it
+    # The front counts transfers too: training on the copy at a is no move.
+    assert [pt.moves for pt in plan.pareto if pt.chosen] == [0]
     fresh = make_plan(replace(p, endpoints=(site("slow", bytes=10**9), *p.endpoints[1:])), prof)
     assert by_endpoint(fresh)["slow"].runs_on == "slow" and not fresh.moves
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from delta.errors import ConfigError, InfeasibleError
 from profiler.base import Quantiles, RuntimeProfile
@@ -262,10 +263,17 @@ def _assemble(ctx: Context, profiles: Mapping[str, RuntimeProfile], best: Outcom
     totals = Totals(makespan_s=max(a.predicted_seconds.p50 for a in assignments),
                     usd=best.usd, sample_epochs=sum(a.samples * a.epochs for a in assignments),
                     progress=best.progress)
-    points = tuple(ParetoPoint(o.amortised_s, o.usd, o.progress, int(np.sum(o.via >= 0)),
+    points = tuple(ParetoPoint(o.amortised_s, o.usd, o.progress, _transfers(ctx, o.via),
                                o.scale, o is best) for o in front)
     return Plan(p.name, mode, tuple(assignments), totals, baseline, tuple(moves), points,
                 tuple(dropped), p.policy, tuple(notes))
+
+
+def _transfers(ctx: Context, via: NDArray) -> int:
+    """How many sites' data a layout sends somewhere (training on a held copy sends none)."""
+    away = np.flatnonzero(via >= 0)
+    pos = np.searchsorted(ctx.movable, away).tolist()
+    return sum(not ctx.targets[t].held[j] for t, j in zip(via[away].tolist(), pos))
 
 
 def _move(ctx: Context, i: int, t: int, samples: int, epochs: int, remote_s: float,
