@@ -54,6 +54,10 @@ UNCALIBRATED_SIGMA = 1.0
 FLOOR_FRACTION = 0.005
 #: Configuration rows used to compare endpoints' speed (the most recent of them).
 MAX_REFERENCE_ROWS = 200
+#: The configuration that stands in for them before anyone has run anything (samples,
+#: epochs, batch size, threads, model params, bytes): a speed must be measured on a task,
+#: or the largest per-unit coefficient (an epoch's cost) sets the scale of every term.
+TYPICAL_TASK = (500.0, 1.0, float(REFERENCE_BATCH), 1.0, 0.0, 0.0)
 
 
 @dataclass(frozen=True)
@@ -166,7 +170,8 @@ def fit_profiles(observations: Iterable, hardware: Mapping[str, HardwareSpec],
         variables = tuple(v for v in VARIABLES if v in found) or ("work",)
     defaults = {k: float(np.median(X_all[:, FEATURES.index(k)])) if len(X_all) else 0.0
                 for k in ("threads", "model_params", "bytes")}
-    ref = np.unique(X_all, axis=0)[-MAX_REFERENCE_ROWS:] if len(X_all) else X_all
+    ref = (np.unique(X_all, axis=0)[-MAX_REFERENCE_ROWS:] if len(X_all)
+           else np.array([TYPICAL_TASK]))
 
     # Pass 1: every observed endpoint alone, with a weak prior (for its law's shape).
     digests = {ep: _digest(X, y) for ep, (X, y) in data.items()}
