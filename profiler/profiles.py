@@ -30,11 +30,13 @@ from profiler.prior import SHAPE_SPREAD, hardware_features, own_log_scale, shape
 #: principles rather than from any measurement the bench evaluates: start-up (model build,
 #: tracing) ~0.5 s plus ~2 s per million parameters; per optimizer step ~2 ms of framework
 #: overhead plus the update (~3 FLOPs per parameter); per sample and epoch ~20 us of input
-#: handling plus forward and backward passes (~6 FLOPs per parameter), at ~1 GFLOP/s.  Work
-#: splits evenly into a serial and a parallel part over threads; bytes read at ~100 MB/s.
-#: The shape of the law (and its speed) until a second endpoint has been observed.
+#: handling plus forward and backward passes (~6 FLOPs per parameter), at ~1 GFLOP/s; per
+#: epoch ~50 ms of framework bookkeeping (a fresh dataset iterator, callbacks, logs: some
+#: 25 steps' worth of Python), serial and whatever the model.  Work splits evenly into a
+#: serial and a parallel part over threads; bytes read at ~100 MB/s.  The shape of the law
+#: (and its speed) until a second endpoint has been observed.
 REFERENCE_TERMS = {"start_up_s": 0.5, "per_mparam_s": 2.0, "s_per_mb": 0.01,
-                   "per_step_s": 2.0e-3, "per_step_s*mparams": 3.0e-3,
+                   "per_epoch_s": 0.05, "per_step_s": 2.0e-3, "per_step_s*mparams": 3.0e-3,
                    "per_sample_epoch_s": 2.0e-5, "per_sample_epoch_s*mparams": 6.0e-3}
 #: The batch size at which per-step costs fold into per-sample ones when batch size does
 #: not vary (no per-step term to hold them).
@@ -52,6 +54,10 @@ UNCALIBRATED_SIGMA = 1.0
 FLOOR_FRACTION = 0.005
 #: Configuration rows used to compare endpoints' speed (the most recent of them).
 MAX_REFERENCE_ROWS = 200
+#: The configuration that stands in for them before anyone has run anything (samples,
+#: epochs, batch size, threads, model params, bytes): a speed must be measured on a task,
+#: or the largest per-unit coefficient (an epoch's cost) sets the scale of every term.
+TYPICAL_TASK = (500.0, 1.0, float(REFERENCE_BATCH), 1.0, 0.0, 0.0)
 
 
 @dataclass(frozen=True)
@@ -164,7 +170,8 @@ def fit_profiles(observations: Iterable, hardware: Mapping[str, HardwareSpec],
         variables = tuple(v for v in VARIABLES if v in found) or ("work",)
     defaults = {k: float(np.median(X_all[:, FEATURES.index(k)])) if len(X_all) else 0.0
                 for k in ("threads", "model_params", "bytes")}
-    ref = np.unique(X_all, axis=0)[-MAX_REFERENCE_ROWS:] if len(X_all) else X_all
+    ref = (np.unique(X_all, axis=0)[-MAX_REFERENCE_ROWS:] if len(X_all)
+           else np.array([TYPICAL_TASK]))
 
     # Pass 1: every observed endpoint alone, with a weak prior (for its law's shape).
     digests = {ep: _digest(X, y) for ep, (X, y) in data.items()}
@@ -312,7 +319,7 @@ class _FleetPrior:
 
 def _work_mask(model: CompositeModel) -> NDArray:
     """Which coefficients are work terms (proportional to an endpoint's speed)."""
-    return np.array([t.startswith(("per_step", "per_sample")) for t in model.terms])
+    return np.array([t.startswith(WORK_TERMS) for t in model.terms])
 
 
 def _reference_model(variables: tuple[str, ...]) -> CompositeModel:
@@ -331,6 +338,6 @@ def _reference_coef(term: str, variables: tuple[str, ...]) -> float:
     if "batch" not in variables and base.startswith("per_sample_epoch_s"):
         # Without a per-step term the steps' cost is paid per sample at a typical batch.
         value += REFERENCE_TERMS[base.replace("per_sample_epoch_s", "per_step_s")] / REFERENCE_BATCH
-    if "threads" in variables and base.startswith(WORK_TERMS):
+    if "threads" in variables and base.startswith(WORK_TERMS[1:]):
         value /= 2  # work splits evenly into a serial part and one shared by the threads
     return value

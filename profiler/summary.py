@@ -11,9 +11,10 @@ from profiler.composite import FEATURES
 from profiler.hardware import HardwareSpec
 from profiler.profiles import Profile, fit_profiles, observation_matrix, usable
 
-#: Query column swept for each composite variable.
-SWEEPS = {"work": "samples", "batch": "batch_size", "threads": "threads",
-          "model_size": "model_params", "bytes": "bytes"}
+#: Query columns swept for each composite variable (work: samples, and epochs, whose
+#: curve shows the cost every epoch pays whatever its samples).
+SWEEPS = {"work": ("samples", "epochs"), "batch": ("batch_size",), "threads": ("threads",),
+          "model_size": ("model_params",), "bytes": ("bytes",)}
 #: Leave-one-out refits at most over this many of the latest runs (keeps `show` fast).
 MAX_LOO = 60
 
@@ -48,8 +49,7 @@ def curves(profile: Profile, observations: Sequence, points: int = 5) -> list[Cu
         for k, v in profile.defaults.items():
             centre[FEATURES.index(k)] = v
     out = []
-    for var in profile.model.variables:
-        col = SWEEPS[var]
+    for var, col in ((v, c) for v in profile.model.variables for c in SWEEPS[v]):
         j = FEATURES.index(col)
         lo, hi = (X[:, j].min(), X[:, j].max()) if len(X) else (centre[j] / 4, centre[j] * 4)
         if hi <= lo:

@@ -1,7 +1,9 @@
-"""Work: ``seconds = per_step * steps + per_sample * samples * epochs``.
+"""Work: ``seconds = per_epoch * epochs + per_step * steps + per_sample * samples * epochs``.
 
 Keras trains in steps of ``batch_size`` samples; small models pay mostly a fixed cost per
-step (Python, kernel launches), large ones per sample, so both terms are kept.
+step (Python, kernel launches), large ones per sample, so both terms are kept.  Every
+epoch also pays a fixed cost whatever its samples (a fresh dataset iterator, the
+callbacks and logs at its end): ~0.05 s here, the larger part of a short epoch.
 """
 
 from __future__ import annotations
@@ -24,9 +26,9 @@ class WorkModel(LinearLaw):
     Parameters are those of :class:`~profiler.law.LinearLaw`.
     """
 
-    terms = ("per_step_s", "per_sample_epoch_s")
+    terms = ("per_epoch_s", "per_step_s", "per_sample_epoch_s")
     columns = ("samples", "epochs", "batch_size")
 
     def basis(self, X: ArrayLike) -> NDArray:
         A = self._columns(X)
-        return np.column_stack([steps(A[:, 0], A[:, 1], A[:, 2]), A[:, 0] * A[:, 1]])
+        return np.column_stack([A[:, 1], steps(A[:, 0], A[:, 1], A[:, 2]), A[:, 0] * A[:, 1]])

@@ -68,6 +68,11 @@ def test_show_prints_curves_error_and_count(tmp_path, capsys):
     assert doc["curves"][0]["variable"] == "work"
     p50 = [p["p50"] for p in doc["curves"][0]["points"]]
     assert p50 == sorted(p50)  # more samples, more seconds
+    by_epochs = next(c for c in doc["curves"] if c["column"] == "epochs")
+    assert by_epochs["variable"] == "work"
+    p50 = [p["p50"] for p in by_epochs["points"]]
+    assert p50 == sorted(p50)  # every epoch costs time, however few its samples
+    assert "per_epoch_s" in doc["terms"]
     code, out, _ = cli(capsys, "profile", "show", "slow", "-o", str(obs))
     assert code == 0 and "error so far" in out and "seconds vs samples" in out
 

@@ -35,7 +35,7 @@ def test_sklearn_sees_a_regressor_it_can_clone_tune_and_score():
         model.set_params(nope=1)
     X, y = work_data()
     search = GridSearchCV(WorkModel(), {"huber_c": [1.0, 3.0]}, cv=3).fit(X, y)
-    assert search.best_estimator_.coef_.shape == (2,)
+    assert search.best_estimator_.coef_.shape == (3,)
     assert WorkModel().fit(X, y).score(X, y) > 0.95
     with pytest.raises(NotFittedError):
         WorkModel().predict(X)

@@ -27,7 +27,7 @@ def _composite_X(rng, n):
 CASES = {
     "work": (WorkModel(), lambda r, n: np.column_stack(
         [r.integers(50, 2000, n), r.integers(1, 12, n), r.choice([16, 32, 128], n)]),
-        np.array([2e-3, 5e-5])),
+        np.array([0.05, 2e-3, 5e-5])),
     "overhead": (OverheadModel(), lambda r, n: r.integers(1_000, 2_000_000, (n, 1)),
                  np.array([0.8, 0.5])),
     "threads": (AmdahlModel(), lambda r, n: r.integers(1, 17, (n, 1)), np.array([1.0, 7.0])),
@@ -36,7 +36,7 @@ CASES = {
     "bytes": (TransferModel(), lambda r, n: r.integers(1_000, 10**8, (n, 1)),
               np.array([0.04, 0.08])),
     "composite": (CompositeModel(variables=VARIABLES), _composite_X,
-                  np.array([0.5, 0.2, 0.01, 1e-3, 4e-3, 0, 3e-3, 1e-5, 2e-5, 0, 1e-4])),
+                  np.array([0.5, 0.2, 0.01, 0.04, 1e-3, 4e-3, 0, 3e-3, 1e-5, 2e-5, 0, 1e-4])),
 }
 
 

@@ -48,6 +48,19 @@ def test_single_endpoint_recovers_its_law():
     assert once + 3 * per_epoch == pytest.approx(prof.predict(700, 3, 32).p50, rel=1e-9)
 
 
+def test_a_cost_every_epoch_pays_is_learned_and_counted_per_epoch():
+    # Keras pays ~0.05 s per epoch whatever its samples (callbacks, a fresh iterator).
+    configs = [(s, e) for s in (100, 400, 1600) for e in (1, 3, 10)]
+    obs = [Observation(endpoint="desk", samples=s, epochs=e, batch_size=32,
+                       seconds=law("desk", s, e) + 0.05 * e) for s, e in configs]
+    prof = fit_profiles(obs, {"desk": FLEET["desk"]})["desk"]
+    terms = dict(zip(prof.model.terms, prof.model.coef_))
+    assert terms["per_epoch_s"] == pytest.approx(0.05, rel=0.05)
+    once, per_epoch = prof.epoch_cost(100, 32)
+    assert once == pytest.approx(0.3, rel=0.05)
+    assert per_epoch == pytest.approx(law("desk", 100, 1) - 0.3 + 0.05, rel=0.05)
+
+
 def test_cold_start_ranks_an_unseen_endpoint_from_its_hardware():
     for held_out in ("pi3", "laptop", "server"):
         profs = fit_profiles(fleet_runs(held_out), FLEET)
