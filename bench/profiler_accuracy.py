@@ -13,7 +13,8 @@ configuration per (endpoint, model) for the noise floor.  The analysis prints:
 - median / mean APE on held-out configurations against the number of experiments, for
   designed (``profiler.suggest``, refitted after each run) vs random selection of n and
   2n, averaged over seeds; p10-p90 coverage and width; the designed - random-2n gap in
-  median APE with a paired bootstrap interval over the splits;
+  median APE with a paired bootstrap interval over the splits, and the measured seconds
+  the chosen runs took (median per split: the calibration's cost);
 - cold start: an emulated fleet (the FLoX testbed's hardware, durations = real runs x the
   emulator's hidden speed) where each endpoint is predicted from hardware alone and ranked
   against the others;
@@ -97,7 +98,8 @@ def evaluate(fleet: list[Observation], hardware: dict, ep: str, chosen: list[Obs
 def selection_curves(obs: list[Observation], hardware: dict, with_fleet: bool,
                      seeds: range) -> dict:
     """Per n: designed and random median/mean APE, coverage and width, over seeds/endpoints."""
-    out: dict = {n: {"designed": [], "random": [], "random2n": []} for n in N_EXPERIMENTS}
+    out: dict = {n: {"designed": [], "random": [], "random2n": [], "designed_s": [],
+                     "random2n_s": []} for n in N_EXPERIMENTS}
     grid = [o for o in obs if not o.extra.get("repeat")]
     for ep in sorted({o.endpoint for o in grid}):
         mine = [o for o in grid if o.endpoint == ep]
@@ -118,10 +120,13 @@ def selection_curves(obs: list[Observation], hardware: dict, with_fleet: bool,
                 chosen.append(left[pick])
                 if step + 1 in out:
                     out[step + 1]["designed"].append(evaluate(fleet, hw, ep, chosen, test))
+                    out[step + 1]["designed_s"].append(sum(o.seconds for o in chosen))
             for n in N_EXPERIMENTS:
                 for key, m in (("random", n), ("random2n", 2 * n)):
                     picks = [pool[i] for i in rng.permutation(len(pool))[:m]]
                     out[n][key].append(evaluate(fleet, hw, ep, picks, test))
+                    if key == "random2n":
+                        out[n]["random2n_s"].append(sum(o.seconds for o in picks))
     return out
 
 
@@ -239,14 +244,16 @@ def main() -> None:
                  else "endpoint alone (reference-law prior)")
         print(f"\n{label}; held-out configurations, {len(seeds)} seeds x 2 endpoints")
         print(f"{'n':>3} {'designed med/mean APE':>22} {'random':>15} {'random 2n':>15} "
-              f"{'cover(d)':>9} {'width(d)':>9} {'cover(r)':>9} {'d - r2n [90% CI]':>22}")
+              f"{'cover(d)':>9} {'width(d)':>9} {'cover(r)':>9} {'d - r2n [90% CI]':>22} "
+              f"{'runs s d/r2n':>13}")
         curves = selection_curves(obs, hardware, with_fleet, seeds)
         for n, c in curves.items():
             d, r, r2 = (summarise(c[k]) for k in ("designed", "random", "random2n"))
             gap, lo, hi = paired_gap(c["designed"], c["random2n"])
             print(f"{n:>3} {d[0]:>10.1%} /{d[1]:>8.1%} {r[0]:>6.1%} /{r[1]:>6.1%} "
                   f"{r2[0]:>6.1%} /{r2[1]:>6.1%} {d[2]:>9.0%} {d[3]:>9.2f} {r[2]:>9.0%} "
-                  f"{gap:>+7.1%} [{lo:+.1%}, {hi:+.1%}]")
+                  f"{gap:>+7.1%} [{lo:+.1%}, {hi:+.1%}] "
+                  f"{np.median(c['designed_s']):>5.1f}/{np.median(c['random2n_s']):<5.1f}")
         d6 = summarise(curves[6]["designed"])[0]
         print(f"after 6 designed: median APE {d6:.1%} = {d6 / floor:.2f}x the floor "
               f"({floor:.1%}; target <= 1.3x)")
