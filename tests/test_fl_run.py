@@ -122,6 +122,7 @@ def test_delta_run_json_on_local_endpoints(tmp_path):
     assert rec["clock"] == "wall" and rec["strategy"] == "proportional"
     (rnd,) = rec["rounds"]
     assert rnd["round"] == 1 and rnd["elapsed_s"] > 0 and 0 <= rnd["accuracy"] <= 1
+    assert rnd["carried"] == []  # nothing late the round before
     assert [(e["endpoint"], e["samples"], e["epochs"], e["outcome"]) for e in rnd["endpoints"]] \
         == [("local-0", 50, 1, "ok"), ("local-1", 50, 1, "ok")]
     assert all(e["seconds"] > 0 for e in rnd["endpoints"])
