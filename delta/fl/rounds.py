@@ -250,6 +250,7 @@ def iter_rounds(tb: Testbed, settings: RunSettings, executors: Mapping[str, Exec
 
     for r in range(len(record["rounds"]) + 1, settings.rounds + 1):
         observations = store.observations() if store is not None else []
+        settings.strategy.busy(busy_s)
         plan = settings.strategy.plan(tb, observations, r)
         moved = placement.carry_out(plan.tasks, tb, executors, r)
         deadline = plan.deadline_s
