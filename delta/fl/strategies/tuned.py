@@ -8,8 +8,8 @@ times the arrival of the ``min_participants``-th update.  A first round planned 
 declared hardware alone would otherwise wait for its slowest device, which on a testbed
 with uninformative hardware costs as much as a whole uniform round; stragglers' updates
 go on into the next round (:mod:`delta.fl.carry`) and their durations are still
-measured, so the next round is planned from everyone's speed.  An optional calibration round first measures every endpoint
-with ``min_epochs``, a short round that still trains.
+measured, so the next round is planned from everyone's speed.  An optional calibration
+round first measures every endpoint with ``min_epochs``, a short round that still trains.
 
 A device still busy with its late task from the round before (its next task queues
 behind it) gets the epochs that fit in what is left of the round's planned makespan, or
