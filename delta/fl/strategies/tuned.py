@@ -144,32 +144,33 @@ def fit_busy(tasks: Sequence[EndpointTask], busy_s: Mapping[str, float], min_epo
     if not idle:
         return tuple(tasks), ()
     makespan = max(idle)
-    out: list[EndpointTask | None] = []
+    fitted: list[EndpointTask] = []
+    left_out: list[tuple[EndpointTask, float]] = []  # (task, seconds per epoch)
     notes = []
     for t in tasks:
         wait = busy_s.get(t.host, 0.0)
-        if wait <= 0.0 or t.predicted_p90_s is None:
-            out.append(t)
+        if wait <= 0.0 or not t.predicted_p90_s:  # nothing to wait for, or to scale
+            fitted.append(t)
             continue
         per_epoch = t.predicted_p90_s / t.epochs
         epochs = min(t.epochs, int((makespan - wait) / per_epoch))
         if epochs < min_epochs:
-            out.append(None)
-            notes.append(f"{t.endpoint}: {t.host} busy {wait:.3g} s more with its late "
-                         f"task, too long to fit {min_epochs} epoch(s): sits the round out")
+            left_out.append((t, per_epoch))
             continue
         if epochs < t.epochs:
             notes.append(f"{t.endpoint}: {t.host} busy {wait:.3g} s more with its late "
                          f"task: {epochs} epoch(s) instead of {t.epochs}")
-        out.append(replace(t, epochs=epochs, predicted_p90_s=wait + per_epoch * epochs))
-    if sum(t is not None for t in out) < min_participants:
-        # Too few would be left: the busy devices train min_epochs after all.
-        out = [t if t is not None else replace(
-            orig, epochs=min_epochs, predicted_p90_s=busy_s[orig.host]
-            + orig.predicted_p90_s / orig.epochs * min_epochs)  # type: ignore[operator]
-            for t, orig in zip(out, tasks)]
-        notes = [n for n in notes if "sits the round out" not in n]
-    return tuple(t for t in out if t is not None), tuple(notes)
+        fitted.append(replace(t, epochs=epochs, predicted_p90_s=wait + per_epoch * epochs))
+    if len(fitted) < min_participants:  # too few would be left: min_epochs after the wait
+        fitted += [replace(t, epochs=min_epochs,
+                           predicted_p90_s=busy_s[t.host] + per_epoch * min_epochs)
+                   for t, per_epoch in left_out]
+    else:
+        notes += [f"{t.endpoint}: {t.host} busy {busy_s[t.host]:.3g} s more with its late "
+                  f"task, too long to fit {min_epochs} epoch(s): sits the round out"
+                  for t, _ in left_out]
+    order = {t.endpoint: i for i, t in enumerate(tasks)}
+    return tuple(sorted(fitted, key=lambda t: order[t.endpoint])), tuple(notes)
 
 
 def _elsewhere(assignment: dict[str, Any]) -> str | None:
