@@ -8,8 +8,9 @@ Globus Compute engine, each with a fresh observation store; the strategies advan
 by round in turn, so a busy spell of the shared host hits them all alike.
 
 Prints, per strategy: virtual seconds to the target validation accuracy, final accuracy,
-dollars; the speed-ups of delta; and the dispatch overhead per task on the local engine
-(median round trip of a no-op task, and per task in a burst).
+dollars, the sample-epochs folded into the global model (in-time updates and late ones
+carried into the next round); the speed-ups of delta; and the dispatch overhead per task
+on the local engine (median round trip of a no-op task, and per task in a burst).
 
 Prints, over all seeds: delta's speed-up per seed, the median and the worst.
 
@@ -53,6 +54,13 @@ def time_to(record: dict, target: float) -> float | None:
     return None
 
 
+def folded_work(record: dict) -> int:
+    """Sample-epochs folded into the global model over the run (in time, or carried)."""
+    return sum(e["samples"] * e["epochs"] for r in record["rounds"] if r["complete"]
+               for e in [*r["endpoints"], *r.get("carried", ())]
+               if e.get("outcome") == "ok" or e.get("folded"))
+
+
 def dispatch_overhead(engine, n: int = 200) -> tuple[float, float]:
     """(median ms of one no-op round trip, ms per task in a burst of ``n``)."""
     for _ in range(20):  # warm: workers up, modules imported
@@ -77,6 +85,7 @@ def run_seed(tb: Testbed, engine, args, seed: int) -> dict[str, dict]:
     with tempfile.TemporaryDirectory() as tmp:
         runs = {name: iter_testbed(tb, rounds=args.rounds, strategy=name, seed=seed,
                                    calibrate=args.calibrate, weighting=args.weighting,
+                                   staleness=args.staleness,
                                    db=Path(tmp) / f"{name}.sqlite3",
                                    checkpoint_dir=Path(tmp) / name, engine=engine)
                 for name in args.strategies.split(",")}
@@ -87,6 +96,8 @@ def run_seed(tb: Testbed, engine, args, seed: int) -> dict[str, dict]:
                 records[name] = next(run).record
                 r = records[name]["rounds"][-1]
                 moved = f", moved {len(r['moves'])}" if r["moves"] else ""
+                carried = sum(c["folded"] for c in r.get("carried", ()))
+                moved += f", carried {carried}" if carried else ""
                 print(f"seed {seed} round {rnd} {name:>12}: {r['round_s']:6.2f} s (virtual), "
                       f"accuracy {r['accuracy']:.4f}, {r['participants']}/"
                       f"{len(r['endpoints'])} in time{moved}, wall {r['wall_s']:.1f} s",
@@ -99,13 +110,14 @@ def run_seed(tb: Testbed, engine, args, seed: int) -> dict[str, dict]:
 def report_seed(records: dict[str, dict], args, seed: int) -> dict[str, float | None]:
     """Print one seed's table; return delta's speed-up over each baseline."""
     print(f"\nseed {seed}, {args.rounds} rounds, target accuracy {args.target}")
-    print(f"{'strategy':>12} {'to target s':>12} {'final acc':>10} {'elapsed s':>10} {'usd':>8}")
+    print(f"{'strategy':>12} {'to target s':>12} {'final acc':>10} {'elapsed s':>10} {'usd':>8} "
+          f"{'folded s-e':>10}")
     tt = {}
     for name, rec in records.items():
         tt[name] = time_to(rec, args.target)
         shown = "not reached" if tt[name] is None else f"{tt[name]:.1f}"
         print(f"{name:>12} {shown:>12} {rec['final_accuracy']:>10.4f} {rec['elapsed_s']:>10.1f} "
-              f"{rec['usd']:>8.4f}")
+              f"{rec['usd']:>8.4f} {folded_work(rec):>10}")
     for target in [float(x) for x in args.also.split(",") if x]:
         shown = []
         for name, rec in records.items():
@@ -136,6 +148,8 @@ def main() -> None:
     ap.add_argument("--strategies", default="uniform,proportional,delta")
     ap.add_argument("--weighting", choices=("samples", "sample_epochs", "equal"),
                     help="FedAvg weights for every strategy (default: each strategy's own)")
+    ap.add_argument("--staleness", type=float, default=0.5,
+                    help="a late update carried into the next round counts 2**-this as much")
     ap.add_argument("--json", type=Path, help="write all records here")
     args = ap.parse_args()
 

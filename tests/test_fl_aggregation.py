@@ -144,3 +144,52 @@ def test_eager_fold_hold_must_be_positive():
 
     with pytest.raises(ValueError, match="hold"):
         EagerFold(FedAvg(), hold=0)
+
+
+def test_a_carried_update_is_rebased_and_discounted_by_hand():
+    """A late update's change applied to the current model, at (1 + 1) ** -a its weight."""
+    from delta.fl.aggregation import rebase, staleness_discount
+
+    base, now = [np.array([1.0, 1.0])], [np.array([2.0, 3.0])]
+    late = [np.array([5.0, 6.0])]
+    # its change from base, [4, 5], applied to now
+    np.testing.assert_array_equal(rebase(late, base, now)[0], [6.0, 8.0])
+    assert late[0].tolist() == [5.0, 6.0] and now[0].tolist() == [2.0, 3.0]  # untouched
+    assert staleness_discount(0, 0.5) == 1.0 and staleness_discount(1, 0.5) == 2 ** -0.5
+    assert staleness_discount(3, 1.0) == 0.25 and staleness_discount(1, 0.0) == 1.0
+
+    fresh = Update([np.array([1.0, 2.0])], samples=100, epochs=1)
+    carried = Update(rebase(late, base, now), samples=50, epochs=1, staleness=1)
+    agg = FedAvg("samples", staleness_exponent=1.0)
+    assert agg.update_weight(fresh) == 100 and agg.update_weight(carried) == 25
+    # (100 * [1, 2] + 25 * [6, 8]) / 125 = [250, 400] / 125
+    for out in (agg.aggregate([fresh, carried]), _fold([fresh.weights, carried.weights],
+                                                       [100, 25])):
+        np.testing.assert_allclose(out[0], [2.0, 3.2], rtol=1e-15)
+    fold = agg.folder()
+    fold.fold(fresh)
+    fold.fold(carried)
+    assert fold.total_weight == 125
+    np.testing.assert_allclose(fold.result()[0], [2.0, 3.2], rtol=1e-15)
+    # FedAsync's a = 0.5 (the default): 50 / sqrt(2)
+    w = 50 * 2 ** -0.5
+    np.testing.assert_allclose(FedProx(0.1).aggregate([fresh, carried])[0],
+                               (100 * np.array([1.0, 2.0]) + w * np.array([6.0, 8.0]))
+                               / (100 + w), rtol=1e-15)
+    assert make_aggregator("fedavg", staleness_exponent=2.0).update_weight(carried) == 12.5
+
+
+def test_rebase_keeps_float32_and_refuses_other_shapes():
+    from delta.fl.aggregation import rebase, staleness_discount
+
+    x = [np.full(3, 1.5, np.float32)]
+    out = rebase(x, [np.zeros(3, np.float32)], [np.ones(3, np.float32)])
+    assert out[0].dtype == np.float32 and out[0].tolist() == [2.5, 2.5, 2.5]
+    with pytest.raises(ValueError):
+        rebase(x, [np.zeros(4)], [np.zeros(3)])
+    with pytest.raises(ValueError):
+        rebase(x, [np.zeros(3)], [np.zeros(3), np.zeros(1)])
+    with pytest.raises(ValueError):
+        staleness_discount(1, -0.5)
+    with pytest.raises(ValueError):
+        FedAvg(staleness_exponent=-1.0)

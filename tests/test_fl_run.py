@@ -122,6 +122,7 @@ def test_delta_run_json_on_local_endpoints(tmp_path):
     assert rec["clock"] == "wall" and rec["strategy"] == "proportional"
     (rnd,) = rec["rounds"]
     assert rnd["round"] == 1 and rnd["elapsed_s"] > 0 and 0 <= rnd["accuracy"] <= 1
+    assert rnd["carried"] == []  # nothing late the round before
     assert [(e["endpoint"], e["samples"], e["epochs"], e["outcome"]) for e in rnd["endpoints"]] \
         == [("local-0", 50, 1, "ok"), ("local-1", 50, 1, "ok")]
     assert all(e["seconds"] > 0 for e in rnd["endpoints"])
@@ -241,3 +242,57 @@ def test_delta_first_round_closes_by_quorum_and_still_measures_the_straggler(eng
     with Store(db) as store:
         slow = [o for o in store.observations() if o.endpoint == "slow"]
     assert len(slow) == 1 and slow[0].ok  # its speed is learned from the late task
+
+
+def test_a_late_update_is_carried_into_the_next_round_and_its_device_stays_busy(engine,
+                                                                               tmp_path):
+    """Deadline 10 s (virtual).  ``slow``'s link latency alone takes 12 s per task: late
+    by ~2 s, so its update arrives 2 s into the next round (folded there) and its next
+    task starts 2 s late.  ``slower`` (25 s) arrives 15 s into the next round: after it
+    closed, so it is dropped, never carried twice."""
+    from delta.fl.api import run_testbed
+
+    def ep(id_, latency_ms):
+        return {"id": id_, "executor": {"kind": "emulated", "latency_ms": latency_ms},
+                "data": {"samples": 30}}
+
+    tb = parse_testbed(json.dumps({
+        "name": "carry", "objective": {"min_participants": 1},
+        "endpoints": [ep("ok", 5), ep("slow", 6000), ep("slower", 12500)],
+        "round": {"samples": 30, "epochs": 1, "batch_size": 10, "deadline_s": 10}}))
+    db, ckpt = tmp_path / "d.sqlite3", tmp_path / "c"
+    rec = run_testbed(tb, rounds=2, strategy="uniform", seed=1, db=db, checkpoint_dir=ckpt,
+                      engine=engine).record
+    r1, r2 = rec["rounds"]
+    assert [r["round_s"] for r in rec["rounds"]] == [10, 10]
+    s1 = {e["endpoint"]: e for e in r1["endpoints"]}
+    s2 = {e["endpoint"]: e for e in r2["endpoints"]}
+    assert [s1[k]["outcome"] for k in ("ok", "slow", "slower")] == ["ok", "late", "late"]
+    assert r1["carried"] == [] and r2["participants"] == 1  # carried updates are no quorum
+    late_by = {k: s1[k]["seconds"] - 10 for k in ("slow", "slower")}
+    assert 2 < late_by["slow"] < 10 < 15 < late_by["slower"]
+    carried = {c["endpoint"]: c for c in r2["carried"]}
+    assert carried["slow"] == {"endpoint": "slow", "from_round": 1, "samples": 30, "epochs": 1,
+                               "arrived_s": pytest.approx(late_by["slow"], abs=1e-3),
+                               "folded": True, "weight": pytest.approx(30 * 2 ** -0.5)}
+    assert not carried["slower"]["folded"] and carried["slower"]["weight"] == 0
+    assert "after the round closed" in carried["slower"]["note"]
+    # Each device's round-2 task queued behind its late round-1 task: its update came in
+    # that much later, while its observation keeps the task's own duration.
+    with Store(db) as store:
+        own = {o.endpoint: o.seconds for o in store.observations() if o.extra["round"] == 2}
+    for k in ("slow", "slower"):
+        assert s2[k]["seconds"] == pytest.approx(late_by[k] + own[k], abs=2e-3)
+        assert 12 < own[k] < late_by[k] + own[k]
+    assert s2["ok"]["seconds"] == pytest.approx(own["ok"], abs=1e-3)
+
+    # Not checkpointed: a resumed run starts with nothing carried and its devices idle.
+    again = run_testbed(tb, rounds=3, strategy="uniform", seed=1, db=db, checkpoint_dir=ckpt,
+                        engine=engine, resume=True).record
+    assert again["rounds"][:2] == rec["rounds"]
+    r3 = again["rounds"][2]
+    assert r3["carried"] == [] and r3["complete"]
+    with Store(db) as store:
+        own = {o.endpoint: o.seconds for o in store.observations() if o.extra["round"] == 3}
+    s3 = {e["endpoint"]: e for e in r3["endpoints"]}
+    assert all(s3[k]["seconds"] == pytest.approx(own[k], abs=1e-3) for k in own)

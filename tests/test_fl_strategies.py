@@ -96,3 +96,39 @@ def test_delta_plans_moved_data_free_only_where_its_copy_sits_and_resumes_that()
                                  {"endpoint": "ep-2", "runs_on": "ep-2"}]}])
     assert strat.copies == {("ep-0", "ep-1"), ("ep-2", "ep-1")}
     assert strat.runs_on == {"ep-0": "ep-1"}
+
+
+def test_a_busy_device_gets_the_epochs_that_fit_after_its_wait_by_hand():
+    from delta.fl.strategies.base import EndpointTask
+    from delta.fl.strategies.tuned import fit_busy
+
+    tasks = (EndpointTask("desk", 100, 10, 32, 4.0), EndpointTask("pi", 100, 10, 32, 4.0),
+             EndpointTask("pi2", 100, 5, 32, 4.0, runs_on="pi3"))
+    # The idle desk's 4 s is the makespan.  pi waits 1.5 s: 0.4 s per epoch, 2.5 s left
+    # -> 6 epochs; pi3 (pi2's host) waits 3.5 s: 0.8 s per epoch, 0.5 s left -> none.
+    out, notes = fit_busy(tasks, {"pi": 1.5, "pi3": 3.5}, min_epochs=1, min_participants=2)
+    assert [(t.endpoint, t.epochs) for t in out] == [("desk", 10), ("pi", 6)]
+    assert out[1].predicted_p90_s == pytest.approx(1.5 + 0.4 * 6)
+    assert "6 epoch(s) instead of 10" in notes[0] and "sits the round out" in notes[1]
+    # Too few would be left: the busy device trains min_epochs after its wait.
+    out, notes = fit_busy(tasks, {"pi": 1.5, "pi3": 3.5}, min_epochs=1, min_participants=3)
+    assert [(t.endpoint, t.epochs) for t in out] == [("desk", 10), ("pi", 6), ("pi2", 1)]
+    assert out[2].predicted_p90_s == pytest.approx(3.5 + 0.8) and len(notes) == 1
+    # Nobody busy, or nobody idle to set the makespan: the plan stands.
+    assert fit_busy(tasks, {}, 1, 1) == (tasks, ())
+    assert fit_busy(tasks[1:], {"pi": 1.0, "pi3": 1.0}, 1, 1) == (tasks[1:], ())
+
+
+def test_delta_plans_a_busy_device_less_work():
+    tb, obs = _testbed(), _observations(slow=0.01, fast=0.001)
+    strat = make_strategy("delta")
+    free = {t.endpoint: t for t in strat.plan(tb, obs, 2).tasks}
+    wait = free["ep-1"].predicted_p90_s / 2
+    strat.busy({"ep-1": wait})
+    plan = strat.plan(tb, obs, 2)
+    busy = {t.endpoint: t for t in plan.tasks}
+    assert busy["ep-1"].epochs < free["ep-1"].epochs and busy["ep-0"] == free["ep-0"]
+    assert any("ep-1 busy" in n for n in plan.notes)
+    uniform = make_strategy("uniform")
+    uniform.busy({"ep-1": wait})  # the base hook does nothing
+    assert uniform.plan(tb, obs, 2) == make_strategy("uniform").plan(tb, obs, 2)

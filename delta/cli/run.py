@@ -151,8 +151,8 @@ class _Progress:
             acc = "-" if p["accuracy"] is None else f"{p['accuracy']:.3f}"
             self.console.print(
                 f"round {p['round']}: {p['round_s']:.3g} s (elapsed {p['elapsed_s']:.4g} s), "
-                f"accuracy {acc}, {p['participants']}/{len(p['endpoints'])} in time",
-                highlight=False)
+                f"accuracy {acc}, {p['participants']}/{len(p['endpoints'])} in time"
+                f"{_carried(p)}", highlight=False)
 
 
 def render_record(record: dict[str, Any], console: Console) -> None:
@@ -168,13 +168,20 @@ def render_record(record: dict[str, Any], console: Console) -> None:
         ep = [e["epochs"] for e in r["endpoints"]]
         t.add_row(str(r["round"]), f"{r['round_s']:.3g}", f"{r['elapsed_s']:.4g}",
                   "-" if r["accuracy"] is None else f"{r['accuracy']:.3f}",
-                  f"{r['participants']}/{len(r['endpoints'])}", ", ".join(dropped) or "-",
+                  f"{r['participants']}/{len(r['endpoints'])}{_carried(r)}",
+                  ", ".join(dropped) or "-",
                   f"{min(ep)}–{max(ep)}" if ep else "-",
                   _moved(r.get("moves", ())))
     console.print(t)
     acc = record["final_accuracy"]
     console.print(f"final accuracy {'-' if acc is None else f'{acc:.3f}'}, "
                   f"elapsed {record['elapsed_s']:.4g} s, ${record['usd']:.4f}")
+
+
+def _carried(r: dict[str, Any]) -> str:
+    """`` +N carried``: last round's late updates folded into this round (or nothing)."""
+    n = sum(c["folded"] for c in r.get("carried", ()))
+    return f" +{n} carried" if n else ""
 
 
 def _moved(moves) -> str:

@@ -92,8 +92,9 @@ def run_testbed(tb: Testbed, **options: Any) -> RunResult:
 def iter_testbed(
     tb: Testbed, *, rounds: int | None = None, strategy: str = "delta", seed: int = 0,
     aggregation: str = "fedavg", weighting: str | None = None, mu: float = 0.01,
-    alpha: float | None = None, calibrate: bool = False, margin: float = 0.5,
-    workers: int = 2, learning_rate: float = 0.1, builder: str | None = None,
+    staleness: float = 0.5, alpha: float | None = None, calibrate: bool = False,
+    margin: float = 0.5, workers: int = 2, learning_rate: float = 0.1,
+    builder: str | None = None,
     builder_kwargs: Mapping[str, Any] | None = None, db: str | Path | None = None,
     checkpoint_dir: Path | None = None, resume: bool = False, base_dir: str | None = None,
     executors: Mapping[str, Executor] | None = None, engine: Any = None,
@@ -108,7 +109,8 @@ def iter_testbed(
     Compute's ``GlobusComputeEngine``);
     ``planner`` makes the ``delta`` strategy plan elsewhere (e.g. a
     :class:`~delta.fl.strategies.service_planner.ServicePlanner`); ``weighting`` defaults
-    to :func:`default_weighting` of the strategy.
+    to :func:`default_weighting` of the strategy; a late update carried into the next
+    round counts ``2 ** -staleness`` times its weight.
 
     Raises
     ------
@@ -140,6 +142,8 @@ def iter_testbed(
                           "equal)", field="--weighting")
     if not mu >= 0 or not margin >= 0:
         raise ConfigError("must not be negative", field="--mu" if not mu >= 0 else "--margin")
+    if not staleness >= 0:
+        raise ConfigError(f"must not be negative, got {staleness:g}", field="--staleness")
     builder = resolve_builder_name(tb, builder)
     tb = tb.model_copy(update={"rounds": rounds})  # data moves amortise over the run's rounds
     from delta.fl.strategies import make_strategy
@@ -152,7 +156,8 @@ def iter_testbed(
     from delta.fl.rounds import RunSettings, iter_rounds
     from delta.store import Store
 
-    agg = make_aggregator(aggregation, weighting=weighting, mu=mu)
+    agg = make_aggregator(aggregation, weighting=weighting, mu=mu,
+                          staleness_exponent=staleness)
     settings = RunSettings(
         strategy=strat, rounds=rounds, builder=builder, seed=seed,
         aggregator=agg, builder_kwargs=dict(builder_kwargs or {}), learning_rate=learning_rate,

@@ -8,8 +8,16 @@ least ``min_participants`` updates arrived in time.  Every task's measured durat
 becomes an observation in the store, so the next round's plan uses it (the closed loop).
 A task may train a site's data on another endpoint (``runs_on``): the data moves there
 once (:mod:`delta.fl.moves`), and tasks sharing an emulated device share its time.
+
+A late update that did finish is carried into the next round (:mod:`delta.fl.carry`):
+rebased onto the model that round starts from and folded with its weight discounted for
+staleness, if it arrives before that round closes; its device stays busy meanwhile, so
+on the virtual clock its next task starts when the late one ends.  Each round records
+what it carried (``carried``).
+
 After every round the global model and the record are checkpointed; a run resumes from
-its checkpoint.
+its checkpoint.  Updates in flight to the next round are not checkpointed: a resumed run
+starts with none carried and every device idle, so nothing is folded twice.
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ from delta.config import Testbed
 from delta.errors import ConfigError, DeltaError
 from delta.fl import checkpoint
 from delta.fl.aggregation import Aggregator, FedAvg, Update
+from delta.fl.carry import Carried, Late, carry_over, fold_carried
 from delta.fl.executors.base import TaskFailure
 from delta.fl.moves import Placement
 from delta.fl.strategies.base import EndpointTask, Strategy
@@ -72,7 +81,7 @@ class _Round:
     def __init__(self, tb: Testbed, plan_tasks: tuple[EndpointTask, ...],
                  deadline: float | None, aggregator: Aggregator, round_index: int,
                  threads: int, ready_s: Mapping[str, float] | None = None,
-                 quorum_margin: float | None = None):
+                 quorum_margin: float | None = None, busy_s: Mapping[str, float] | None = None):
         self.tb, self.deadline, self.round_index = tb, deadline, round_index
         #: Without a deadline: close at (1 + this) x the min_participants-th arrival.
         self.quorum_margin = quorum_margin if deadline is None else None
@@ -84,6 +93,10 @@ class _Round:
         self.tasks = plan_tasks
         #: When each moved site's data arrived at its host (virtual seconds).
         self.ready_s = dict(ready_s or {})
+        #: Until when each emulated host is still busy with last round's late task.
+        self.busy_s = dict(busy_s or {})
+        #: Late tasks that did finish: (task, result, finish on this round's clock).
+        self.late: list[Late] = []
         self.load: dict[str, int] = {}
         for t in plan_tasks:
             self.load[t.host] = self.load.get(t.host, 0) + 1
@@ -106,6 +119,7 @@ class _Round:
             finish = self.finish(task, res, wall_s)
             if self.deadline is not None and finish > self.deadline:
                 outcome = "late"  # it did finish: its duration is real, its update too late
+                self.late.append((task, res, finish))
             else:
                 outcome = "ok"
                 self.fold.fold(Update(res["weights"], res["samples"], res["epochs"]))
@@ -115,13 +129,15 @@ class _Round:
     def finish(self, task: EndpointTask, res: dict[str, Any], wall_s: float) -> float:
         """When a finished task's update is in, on the round's clock.
 
-        On an emulated device shared by several tasks each also waits for the others'
-        compute (as the planner assumes), after its data arrived; the observation keeps
-        the task's own duration, the device's speed.
+        An emulated task starts once its data arrived and its device finished last
+        round's late task; on a device shared by several tasks each also waits for the
+        others' compute (as the planner assumes).  The observation keeps the task's own
+        duration, the device's speed.
         """
         if "virtual_seconds" not in res:
             return wall_s
-        return (self.ready_s.get(task.endpoint, 0.0) + float(res["virtual_seconds"])
+        start = max(self.ready_s.get(task.endpoint, 0.0), self.busy_s.get(task.host, 0.0))
+        return (start + float(res["virtual_seconds"])
                 + (self.load[task.host] - 1) * float(res.get("compute_seconds", 0.0)))
 
     def close_at_quorum(self, quorum: int, arrivals: list[float]) -> None:
@@ -215,6 +231,8 @@ def iter_rounds(tb: Testbed, settings: RunSettings, executors: Mapping[str, Exec
         "clock": _clock(executors), "rounds": [],
     }
     weights = None
+    carried: list[Carried] = []  # not checkpointed: a resumed run starts without any
+    busy_s: dict[str, float] = {}
     if resume and checkpoint_dir is not None and (saved := checkpoint.load(checkpoint_dir)):
         old, weights = saved
         for key in ("testbed", "strategy", "seed"):
@@ -232,6 +250,7 @@ def iter_rounds(tb: Testbed, settings: RunSettings, executors: Mapping[str, Exec
 
     for r in range(len(record["rounds"]) + 1, settings.rounds + 1):
         observations = store.observations() if store is not None else []
+        settings.strategy.busy(busy_s)
         plan = settings.strategy.plan(tb, observations, r)
         moved = placement.carry_out(plan.tasks, tb, executors, r)
         deadline = plan.deadline_s
@@ -241,7 +260,7 @@ def iter_rounds(tb: Testbed, settings: RunSettings, executors: Mapping[str, Exec
                        "deadline_s": deadline, "notes": [*plan.notes, *moved.notes],
                        "moves": moved.moves})
         rnd = _Round(tb, moved.tasks, deadline, settings.aggregator, r, settings.threads,
-                     moved.ready_s, plan.quorum_margin)
+                     moved.ready_s, plan.quorum_margin, busy_s)
         wall0 = time.perf_counter()
         for i, t in enumerate(moved.tasks):
             ex = executors[t.host]
@@ -254,7 +273,11 @@ def iter_rounds(tb: Testbed, settings: RunSettings, executors: Mapping[str, Exec
         _collect(rnd, wall0, settings.task_timeout_s, emit, min_participants)
         deadline = rnd.deadline
 
-        complete = rnd.fold.count >= min_participants
+        participants = rnd.fold.count
+        complete = participants >= min_participants
+        round_s = rnd.duration()
+        carried_entries = fold_carried(rnd.fold, carried, weights, round_s, complete)
+        carried, busy_s = carry_over(rnd.late, rnd.busy_s, weights, round_s, r)
         if complete:
             weights = rnd.fold.result()
         accuracy = None
@@ -263,21 +286,20 @@ def iter_rounds(tb: Testbed, settings: RunSettings, executors: Mapping[str, Exec
                 evaluate_task, settings.builder, weights, settings.validation,
                 builder_kwargs=settings.builder_kwargs,
             ).result(timeout=settings.task_timeout_s)["accuracy"]
-        round_s = rnd.duration()
         elapsed += round_s
         entry = {
             "round": r, "elapsed_s": round(elapsed, 4), "round_s": round(round_s, 4),
             "wall_s": round(time.perf_counter() - wall0, 4),
             "accuracy": None if accuracy is None else round(accuracy, 4),
             "deadline_s": None if deadline is None else round(deadline, 4),
-            "participants": rnd.fold.count, "complete": complete,
+            "participants": participants, "complete": complete,
             "usd": round(sum(e["usd"] for e in rnd.entries)
                          + sum(m["usd"] for m in moved.moves), 6),
             "endpoints": sorted(rnd.entries, key=lambda e: e["endpoint"]),
-            "moves": moved.moves,
+            "moves": moved.moves, "carried": carried_entries,
         }
         if not complete:
-            entry["note"] = (f"only {rnd.fold.count} update(s) in time, below "
+            entry["note"] = (f"only {participants} update(s) in time, below "
                              f"min_participants={min_participants}: global model kept")
         record["rounds"].append(entry)
         if store is not None:

@@ -14,6 +14,10 @@ out=buf); np.add(acc, buf, out=acc)`` through a small cache-resident buffer.
 
 Arrays keep their floating dtype (float32 stays float32); integer layers become float64.
 ``bench/aggregation.py`` measures both against the bound.
+
+A stale update (one trained from an older global model, carried into a later round)
+counts less: its aggregator weight times :func:`staleness_discount`, after
+:func:`rebase` moved it onto the current model.
 """
 
 from __future__ import annotations
@@ -36,11 +40,40 @@ _BLAS = frozenset(np.dtype(t) for t in (np.float32, np.float64, np.complex64, np
 
 @dataclass(frozen=True)
 class Update:
-    """One endpoint's trained weights and the work behind them."""
+    """One endpoint's trained weights and the work behind them.
+
+    ``staleness`` counts the rounds between the global model it trained from and the
+    round it is folded into (0: this round's model).
+    """
 
     weights: Weights
     samples: int
     epochs: int
+    staleness: int = 0
+
+
+def staleness_discount(staleness: int, exponent: float) -> float:
+    """``(1 + staleness) ** -exponent``: FedAsync's polynomial staleness weight (Xie et
+    al., 2019); 1 for a fresh update, and ``exponent`` 0 ignores staleness."""
+    if staleness < 0 or exponent < 0:
+        raise ValueError(f"staleness and exponent must be non-negative, got {staleness}, "
+                         f"{exponent}")
+    return float((1.0 + staleness) ** -exponent)
+
+
+def rebase(update: Weights, base: Weights, now: Weights) -> Weights:
+    """``update + (now - base)``, layer by layer: the update's change from the model it
+    trained from (``base``), applied to the current model (``now``).  Fresh arrays in
+    the update's dtype."""
+    _check([np.shape(a) for a in update], base)
+    _check([np.shape(a) for a in update], now)
+    out: Weights = []
+    for x, b, n in zip(update, base, now):
+        x = np.asarray(x)
+        r = np.subtract(n, b, dtype=x.dtype if x.dtype.kind in "fc" else np.float64)
+        np.add(r, x, out=r)
+        out.append(r)
+    return out
 
 
 def _flat(a: NDArray, dtype: np.dtype | None = None) -> NDArray:
@@ -133,9 +166,18 @@ class Aggregator:
     """
 
     name = "base"
+    #: ``a`` of :func:`staleness_discount`: how fast a stale update's weight falls.
+    staleness_exponent = 0.5
 
     def weight(self, samples: int, epochs: int) -> float:
         raise NotImplementedError
+
+    def update_weight(self, update: Update) -> float:
+        """How much ``update`` counts: :meth:`weight`, discounted for its staleness."""
+        w = float(self.weight(update.samples, update.epochs))
+        if update.staleness:
+            w *= staleness_discount(update.staleness, self.staleness_exponent)
+        return w
 
     def task_options(self) -> dict[str, float]:
         """Extra keyword arguments for the training task."""
@@ -144,7 +186,7 @@ class Aggregator:
     def aggregate(self, updates: Sequence[Update]) -> Weights:
         """All updates at once."""
         return weighted_average([u.weights for u in updates],
-                                [self.weight(u.samples, u.epochs) for u in updates])
+                                [self.update_weight(u) for u in updates])
 
     def folder(self) -> EagerFold:
         """A running aggregate that folds each update in as it arrives."""
@@ -181,7 +223,7 @@ class EagerFold:
     def fold(self, update: Update) -> None:
         if self._result is not None:
             raise ValueError("the fold has ended: result() was taken")
-        w = float(self.aggregator.weight(update.samples, update.epochs))
+        w = self.aggregator.update_weight(update)
         if w < 0:
             raise ValueError(f"negative weight {w}")
         if not self._shapes:

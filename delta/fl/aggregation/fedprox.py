@@ -14,8 +14,9 @@ class FedProx(FedAvg):
 
     name = "fedprox"
 
-    def __init__(self, mu: float = 0.01, weighting: Weighting = "samples"):
-        super().__init__(weighting)
+    def __init__(self, mu: float = 0.01, weighting: Weighting = "samples", *,
+                 staleness_exponent: float = 0.5):
+        super().__init__(weighting, staleness_exponent=staleness_exponent)
         if not mu >= 0:
             raise ValueError(f"mu must be non-negative, got {mu}")
         self.mu = float(mu)

@@ -7,7 +7,7 @@ observations for the next round.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,6 +64,11 @@ class Strategy:
 
     def resume(self, rounds: Sequence[dict[str, Any]]) -> None:
         """Hook: the rounds a resumed run already recorded. Does nothing by default."""
+
+    def busy(self, busy_s: Mapping[str, float]) -> None:
+        """Hook, before :meth:`plan`: the devices still busy with last round's late tasks
+        and for how many seconds into the round (their next task queues behind). Does
+        nothing by default."""
 
 
 def local_samples(testbed: Testbed) -> dict[str, int]:

@@ -7,9 +7,13 @@ deadline (if any) applies, and without one the round closes by quorum: at ``1 + 
 times the arrival of the ``min_participants``-th update.  A first round planned from
 declared hardware alone would otherwise wait for its slowest device, which on a testbed
 with uninformative hardware costs as much as a whole uniform round; stragglers' updates
-are dropped but their durations are still measured, so the next round is planned from
-everyone's speed.  An optional calibration round first measures every endpoint
-with ``min_epochs``, a short round that still trains.
+go on into the next round (:mod:`delta.fl.carry`) and their durations are still
+measured, so the next round is planned from everyone's speed.  An optional calibration
+round first measures every endpoint with ``min_epochs``, a short round that still trains.
+
+A device still busy with its late task from the round before (its next task queues
+behind it) gets the epochs that fit in what is left of the round's planned makespan, or
+sits the round out when not even ``min_epochs`` fit (its carried update may still count).
 
 Data moves: when every endpoint is emulated, movable data may move to another endpoint
 (the controller carries the move out once, on the virtual clock), amortised over the
@@ -23,6 +27,7 @@ it is: moving it is ``delta plan``'s advice.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from delta.config import Testbed
@@ -69,6 +74,8 @@ class Tuned(Strategy):
         self.copies: set[tuple[str, str]] = set()
         #: Where each site's data trained in the last planned round, when not at home.
         self.runs_on: dict[str, str] = {}
+        #: Devices still busy at the start of the next round, and for how long.
+        self.busy_s: dict[str, float] = {}
 
     def plan(self, testbed: Testbed, observations: Sequence[Observation],
              round_index: int) -> RoundPlan:
@@ -91,11 +98,15 @@ class Tuned(Strategy):
         tasks = tuple(EndpointTask(a["endpoint"], a["samples"], a["epochs"], a["batch_size"],
                                    a["predicted_seconds"]["p90"], runs_on=_elsewhere(a))
                       for a in plan["assignments"])
+        notes = tuple(plan["notes"])
+        if self.busy_s:
+            tasks, busy_notes = fit_busy(tasks, self.busy_s, r.min_epochs,
+                                         testbed.objective.min_participants)
+            notes += busy_notes
         deadline = r.deadline_s
         if all(a["profile"] == "observations" for a in plan["assignments"]):
             learned = (1.0 + self.margin) * max(t.predicted_p90_s or 0.0 for t in tasks)
             deadline = learned if deadline is None else min(deadline, learned)
-        notes = tuple(plan["notes"])
         if deadline is None:
             notes += (f"no deadline before every endpoint is measured: the round closes at "
                       f"{1 + self.margin:g}x the arrival of update min_participants",)
@@ -109,10 +120,57 @@ class Tuned(Strategy):
                                                              if rounds else ())
                         if e.get("runs_on", e["endpoint"]) != e["endpoint"]}
 
+    def busy(self, busy_s: Mapping[str, float]) -> None:
+        self.busy_s = dict(busy_s)
+
     def round_finished(self, observations: Sequence[Observation]) -> None:
         report = getattr(self.planner, "report", None)
         if report is not None and observations:
             report(observations)
+
+
+def fit_busy(tasks: Sequence[EndpointTask], busy_s: Mapping[str, float], min_epochs: int,
+             min_participants: int) -> tuple[tuple[EndpointTask, ...], tuple[str, ...]]:
+    """Fit the tasks of devices still busy for ``busy_s`` seconds into the round.
+
+    The round's planned makespan is the slowest p90 of the idle devices' tasks; a busy
+    device's task gets the epochs that still fit in it after the wait (its p90 scaled by
+    epochs: the per-task overhead is small next to training), at least ``min_epochs``,
+    and sits the round out when even those do not fit — unless that would leave fewer
+    than ``min_participants`` tasks.  Its ``predicted_p90_s`` then includes the wait.
+    """
+    idle = [t.predicted_p90_s for t in tasks if busy_s.get(t.host, 0.0) <= 0.0
+            and t.predicted_p90_s is not None]
+    if not idle:
+        return tuple(tasks), ()
+    makespan = max(idle)
+    fitted: list[EndpointTask] = []
+    left_out: list[tuple[EndpointTask, float]] = []  # (task, seconds per epoch)
+    notes = []
+    for t in tasks:
+        wait = busy_s.get(t.host, 0.0)
+        if wait <= 0.0 or not t.predicted_p90_s:  # nothing to wait for, or to scale
+            fitted.append(t)
+            continue
+        per_epoch = t.predicted_p90_s / t.epochs
+        epochs = min(t.epochs, int((makespan - wait) / per_epoch))
+        if epochs < min_epochs:
+            left_out.append((t, per_epoch))
+            continue
+        if epochs < t.epochs:
+            notes.append(f"{t.endpoint}: {t.host} busy {wait:.3g} s more with its late "
+                         f"task: {epochs} epoch(s) instead of {t.epochs}")
+        fitted.append(replace(t, epochs=epochs, predicted_p90_s=wait + per_epoch * epochs))
+    if len(fitted) < min_participants:  # too few would be left: min_epochs after the wait
+        fitted += [replace(t, epochs=min_epochs,
+                           predicted_p90_s=busy_s[t.host] + per_epoch * min_epochs)
+                   for t, per_epoch in left_out]
+    else:
+        notes += [f"{t.endpoint}: {t.host} busy {busy_s[t.host]:.3g} s more with its late "
+                  f"task, too long to fit {min_epochs} epoch(s): sits the round out"
+                  for t, _ in left_out]
+    order = {t.endpoint: i for i, t in enumerate(tasks)}
+    return tuple(sorted(fitted, key=lambda t: order[t.endpoint])), tuple(notes)
 
 
 def _elsewhere(assignment: dict[str, Any]) -> str | None:
