@@ -29,7 +29,8 @@ def test_predict_round_trip_json(tmp_path):
     q = tmp_path / "q.jsonl"
     q.write_text('{"endpoint": "slow", "samples": 500, "epochs": 3, "batch_size": 32}\n'
                  '{"endpoint": "fast", "samples": 500, "epochs": 3, "batch_size": 32, "id": "a"}\n'
-                 '{"endpoint": "new", "samples": 500, "epochs": 3, "cores": 16, "clock_ghz": 3.5}\n')
+                 '{"endpoint": "new", "samples": 500, "epochs": 3, "cores": 16, '
+                 '"clock_ghz": 3.5}\n')
     r = run_delta("profile", "predict", "-o", str(obs), "-q", str(q), "--format", "json")
     assert r.returncode == 0, r.stderr
     rows = json.loads(r.stdout)
