@@ -77,22 +77,6 @@ def dispatch_overhead(engine, n: int = 200) -> tuple[float, float]:
     return statistics.median(trips) * 1e3, burst * 1e3
 
 
-def warm_training(engine, workers: int = 2) -> None:
-    """Train once in every worker before any strategy runs.
-
-    A worker's first training task also pays one-off costs (the task's imports, the data
-    set's first load: about 0.3 s of CPU here), which the emulator would multiply by a
-    device's slowdown — and only the strategy that happened to go first would pay them.
-    """
-    from delta.fl.models import DEFAULT_BUILDERS
-    from delta.fl.task import train_task
-
-    builder = DEFAULT_BUILDERS["sklearn:digits"]
-    for f in [engine.submit(train_task, builder, None, {"source": "sklearn:digits"}, 100, 1, 32)
-              for _ in range(2 * workers)]:
-        f.result()
-
-
 def run_seed(tb: Testbed, engine, args, seed: int) -> dict[str, dict]:
     """Every strategy on ``tb`` with ``seed``, interleaved round by round."""
     from delta.fl.api import iter_testbed
@@ -180,7 +164,6 @@ def main() -> None:
     all_records, ratios = {}, {}
     try:
         per_task_ms, burst_ms = dispatch_overhead(engine)
-        warm_training(engine)
         for seed in seeds:
             all_records[seed] = run_seed(tb, engine, args, seed)
             ratios[seed] = report_seed(all_records[seed], args, seed)

@@ -116,3 +116,16 @@ def test_a_data_move_by_hand(pool):
     # A real (non-emulated) executor cannot take a move: the task trains at its site.
     stay = Placement().carry_out(tasks, tb, {"pi": pool, "desk": desk}, 1)
     assert stay.moves == [] and stay.tasks[0].host == "pi" and "data stays" in stay.notes[0]
+
+
+def test_warm_up_runs_twice_per_worker_and_leaves_failures_to_the_run(pool):
+    from delta.fl.executors.emulated import warm_up
+
+    calls = []
+    warm_up(pool, 2, lambda x, *, y: calls.append((x, y)), 1, y=2)
+    assert calls == [(1, 2)] * 4  # every submitted warm-up ran before it returned
+
+    def broken():
+        raise RuntimeError("no such builder")
+
+    warm_up(pool, 1, broken)  # the run's own first task reports it, in one line

@@ -167,6 +167,13 @@ def iter_testbed(
     data = endpoint_specs(list(tb.endpoints), seed, alpha, base_dir)
     with Store(db) as store, Dispatch(tb, seed=seed, workers=workers, overrides=executors,
                                       engine=engine) as dispatch:
+        if any(getattr(x, "clock", "wall") == "virtual" for x in dispatch.executors.values()):
+            from delta.fl.executors.emulated import warm_up
+            from delta.fl.task import train_task
+
+            first = next(iter(data.values()))
+            warm_up(dispatch.engine, workers, train_task, builder, None, first, 32, 1, 32,
+                    builder_kwargs=settings.builder_kwargs)
         yield from iter_rounds(tb, settings, dispatch.executors, dispatch.engine, data,
                                store=store, checkpoint_dir=checkpoint_dir, resume=resume,
                                on_event=on_event)

@@ -12,7 +12,7 @@ import threading
 import time
 import zlib
 from collections.abc import Mapping
-from concurrent.futures import Executor, Future
+from concurrent.futures import Executor, Future, wait
 from typing import Any, Callable
 
 import numpy as np
@@ -65,6 +65,20 @@ def measured_compute(result: Any, wall_s: float) -> float:
             return float(timings["cpu"])
         return float(sum(timings.get(k, 0.0) for k in ("load", "build", "train")))
     return wall_s
+
+
+def warm_up(engine: Executor, workers: int, fn: Callable, /, *args: Any, **kwargs: Any) -> None:
+    """Run ``fn(*args, **kwargs)`` twice per worker of the engine the emulated devices
+    share, before any device's first task.
+
+    A worker's first training task also pays one-off costs (the data source's first load,
+    the framework's set-up: about 0.3 s of CPU here) that the emulator would multiply by
+    the slowdown of whichever device happened to run first: an artefact of the shared
+    engine, not of that device, which round 1's measurements would then teach the
+    planner.  Failures are left to the run itself to report.
+    """
+    futures = [engine.submit(fn, *args, **kwargs) for _ in range(2 * workers)]
+    wait(futures)
 
 
 class EmulatedExecutor(Executor):
