@@ -157,7 +157,8 @@ class DeltaClient:
         req = pb.GetProfileRequest(**_testbed_fields(testbed), endpoints=list(endpoints))
         return [
             {"endpoint": p.endpoint, "source": p.source, "n_observations": p.n_observations,
-             "overhead_s": p.overhead_s, "seconds_per_sample_epoch": p.seconds_per_sample_epoch,
+             "overhead_s": p.overhead_s, "seconds_per_epoch": p.seconds_per_epoch,
+             "seconds_per_sample_epoch": p.seconds_per_sample_epoch,
              "round_seconds": convert.quantiles_from_proto(p.round_seconds).to_dict()}
             for p in self._call("GetProfile", req).profiles
         ]

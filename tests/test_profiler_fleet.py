@@ -83,11 +83,12 @@ def test_fit_profiles_reproduces_the_per_endpoint_refit(name):
         got, want = np.array(got).reshape(-1, 5), np.array(ref["values"]).reshape(-1, 5)
         # Medians and the epoch split to 1e-9.  The p10/p90 bands pass the prior through
         # two pseudo-inverses of a covariance spanning many orders of magnitude: a 1e-15
-        # change of the fleet's mean shape already moves them by ~3e-9, so they get 1e-6.
+        # change of the fleet's mean shape already moves them by ~3e-9, so they get 1e-6;
+        # so does the noise (sigma), which another CPU's BLAS moves by ~1.5e-7.
         np.testing.assert_allclose(got[:, [1, 3, 4]], want[:, [1, 3, 4]], rtol=1e-9)
         np.testing.assert_allclose(got[:, [0, 2]], want[:, [0, 2]], rtol=1e-6)
         np.testing.assert_allclose(p.model.coef_, ref["coef"], rtol=1e-9, atol=1e-15)
-        assert p.model.sigma_ == pytest.approx(ref["sigma"], rel=1e-9)
+        assert p.model.sigma_ == pytest.approx(ref["sigma"], rel=1e-6)
 
 
 def test_leaving_one_out_equals_summarising_the_others():

@@ -112,6 +112,9 @@ def test_reports_feed_the_next_plan_and_profiles(db):
         prof = {p["endpoint"]: p for p in c.profiles(tb_text)}
         assert prof["ep-4"]["n_observations"] == 5
         assert prof["ep-4"]["seconds_per_sample_epoch"] == pytest.approx(16e-3, rel=0.2)
+        p4 = prof["ep-4"]  # the parts add up to the profile's own median
+        assert p4["overhead_s"] + 2 * (p4["seconds_per_epoch"] + 500 * p4[
+            "seconds_per_sample_epoch"]) == pytest.approx(q.p50, rel=0.02)
 
 
 def test_retried_batches_are_stored_once(db):

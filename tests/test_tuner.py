@@ -19,7 +19,7 @@ from tuner.transfer import transfer_seconds
 
 @dataclass(frozen=True)
 class LawProfile:
-    """A runtime profile that is exactly ``overhead + k * samples * epochs``."""
+    """A runtime profile that is exactly ``overhead + epochs * (per_epoch + k * samples)``."""
 
     endpoint: str
     overhead: float
@@ -27,13 +27,14 @@ class LawProfile:
     spread: float = 1.2
     source: str = "observations"
     n_observations: int = 5
+    per_epoch: float = 0.0
 
     def predict(self, samples: int, epochs: int, batch_size: int) -> Quantiles:
-        p50 = self.overhead + self.k * samples * epochs
+        p50 = self.overhead + epochs * (self.per_epoch + self.k * samples)
         return Quantiles(p50 / self.spread, p50, p50 * self.spread)
 
     def epoch_cost(self, samples: int, batch_size: int) -> tuple[float, float]:
-        return self.overhead, self.k * samples
+        return self.overhead, self.per_epoch + self.k * samples
 
 
 HW = HardwareSpec()
@@ -146,6 +147,22 @@ def test_policies_cut_the_knob_they_name():
         assert sum(a.samples * a.epochs for a in plan.values()) >= 2 * 1000 * 10
 
 
+@pytest.mark.parametrize("policy", ["epochs-first", "samples-first", "both"])
+def test_a_per_epoch_cost_is_not_cut_with_the_samples(policy):
+    # An epoch costs 2 s whatever its samples, plus 1 ms per sample: halving the samples
+    # saves a quarter of an epoch's time, not half of it.
+    p = Problem(name="per-epoch", endpoints=(site("slow", movable=False),),
+                round=RoundSpec(samples=2000, epochs=4), policy=policy)
+    prof = {"slow": LawProfile("slow", 1.0, 1e-3, spread=1.0, per_epoch=2.0)}
+    (a,) = make_plan(p, prof, deadline_s=10.0).assignments
+    truth = 1.0 + a.epochs * (2.0 + 1e-3 * a.samples)
+    assert a.predicted_seconds.p50 == pytest.approx(truth)
+    assert truth <= 10.0 and 1.0 + a.epochs * (2.0 + 1e-3 * (a.samples + 1)) > 10.0 - 1e-9 \
+        or 1.0 + (a.epochs + 1) * (2.0 + 1e-3 * a.samples) > 10.0  # the time is used
+    if policy == "samples-first":
+        assert (a.epochs, a.samples) == (4, 250)  # 1 + 4 x (2 + 0.25) = 10 s
+
+
 def test_deadline_drops_only_within_min_participants_and_says_why():
     eps = (site("fast"), site("slow"), site("stuck", movable=False))
     p = Problem(name="d", endpoints=eps, round=RoundSpec(samples=1000, epochs=10))
@@ -202,7 +219,8 @@ def problems(draw):
             bandwidth_mbps=draw(st.floats(1, 1000)), latency_ms=draw(st.floats(0, 200)),
             price_per_hour=draw(st.sampled_from([0.0, 0.0, 0.5])),
             egress_usd_per_gb=draw(st.sampled_from([0.0, 0.09]))))
-        prof[eid] = LawProfile(eid, draw(st.floats(0.05, 3)), draw(st.floats(1e-5, 1e-2)))
+        prof[eid] = LawProfile(eid, draw(st.floats(0.05, 3)), draw(st.floats(1e-5, 1e-2)),
+                               per_epoch=draw(st.sampled_from([0.0, 0.05, 1.0])))
     cands = []
     for j in range(draw(st.integers(0, 2))):
         cid = f"c{j}"
@@ -245,6 +263,10 @@ def test_plans_keep_every_constraint_and_are_reproducible(case):
         assert 1 <= a.samples <= held[a.endpoint] and a.epochs >= problem.round.min_epochs
         if deadline is not None:
             assert a.predicted_seconds.p90 <= deadline * (1 + 1e-6)
+            if [b.runs_on for b in plan.assignments].count(a.runs_on) == 1:
+                # Alone on its host: the host's profile answers as it is.
+                truth = prof[a.runs_on].predict(a.samples, a.epochs, 32)
+                assert a.predicted_seconds.p90 == pytest.approx(truth.p90)
         if a.endpoint not in movable:
             assert a.runs_on == a.endpoint
         assert a.reason

@@ -1,6 +1,7 @@
 """Analytic balancing of epochs across endpoints (vectorised; 100k endpoints in ms).
 
-Each endpoint ``i`` finishes a round in ``overhead[i] + epoch_s[i] * epochs[i]`` seconds.
+Each endpoint ``i`` finishes a round in ``overhead[i] + epoch_s[i] * epochs[i]`` seconds,
+where an epoch over ``samples`` costs ``per_epoch + rate * samples``.
 Work mode finds the smallest makespan ``T`` whose integer epochs
 ``clip(floor((T - overhead) / epoch_s), min_epochs, max_epochs)`` still do at least the
 target sample-epochs; feasibility grows with ``T``, so a bisection finds it.
@@ -83,8 +84,16 @@ def fit_deadline(overhead: NDArray, epoch_s: NDArray, deadline: float, min_e: in
     return np.where(fit >= min_e, fit, 0).astype(np.int64)
 
 
-def fill_slack(overhead: NDArray, epoch_s: NDArray, samples: NDArray, epochs: NDArray,
-               makespan: float, max_e: float, tol: float = 0.1,
+def samples_within(T: float, overhead: NDArray, per_epoch: NDArray, rate: NDArray,
+                   epochs: NDArray | float) -> NDArray:
+    """The most samples each endpoint trains ``epochs`` times in ``T`` seconds (unclipped:
+    below 1 where even one sample does not fit)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.floor(((T - overhead) / epochs - per_epoch) / rate + 1e-9)
+
+
+def fill_slack(overhead: NDArray, per_epoch: NDArray, rate: NDArray, samples: NDArray,
+               epochs: NDArray, makespan: float, max_e: float, tol: float = 0.1,
                min_fraction: float = 0.5) -> tuple[NDArray, NDArray]:
     """Let endpoints that would idle take one more epoch on fewer samples.
 
@@ -93,11 +102,9 @@ def fill_slack(overhead: NDArray, epoch_s: NDArray, samples: NDArray, epochs: ND
     over the most samples that still finish by ``makespan``, if that is more sample-epochs
     and keeps at least ``min_fraction`` of its samples.  Returns new (samples, epochs).
     """
-    finish = overhead + epoch_s * epochs
-    per_sample = epoch_s / samples
+    finish = overhead + (per_epoch + rate * samples) * epochs
     more = np.minimum(epochs + 1, max_e)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        fit = np.floor((makespan - overhead) / (per_sample * more))
+    fit = samples_within(makespan, overhead, per_epoch, rate, more)
     take = ((finish < (1 - tol) * makespan) & (more > epochs) & (fit * more > samples * epochs)
             & (fit >= min_fraction * samples) & (epochs > 0))
     new_samples = np.where(take, np.minimum(fit, samples), samples).astype(np.int64)

@@ -48,8 +48,8 @@ def stay_reason(ctx: Context, i: int) -> str:
     pos = int(np.searchsorted(ctx.movable, i))
     t = max(range(len(ctx.targets)), key=lambda j: ctx.targets[j].score[pos])
     tg = ctx.targets[t]
-    saved = float(ctx.base_p50[i] - (tg.overhead[pos] + tg.rate[pos] * ctx.s0[i]
-                                     * ctx.problem.round.epochs))
+    saved = float(ctx.base_p50[i] - (tg.overhead[pos] + (tg.per_epoch[pos] + tg.rate[pos]
+                                                         * ctx.s0[i]) * ctx.problem.round.epochs))
     if saved <= 0:
         return f"stays: the best other place, {tg.id}, is no faster ({-saved:.3g} s slower)"
     if tg.score[pos] <= 0:

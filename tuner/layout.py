@@ -49,6 +49,7 @@ class Target:
     candidate: CandidateSpec | None
     price_per_hour: float
     overhead: NDArray
+    per_epoch: NDArray
     rate: NDArray
     widen: NDArray
     transfer_s: NDArray
@@ -68,7 +69,8 @@ class Context:
     s0: NDArray
     held: NDArray
     overhead: NDArray
-    rate: NDArray
+    per_epoch: NDArray  #: seconds an epoch costs whatever its samples
+    rate: NDArray  #: seconds per sample-epoch
     widen: NDArray
     base_p50: NDArray
     price: NDArray
@@ -145,7 +147,7 @@ def build_context(problem: Problem, profiles: Mapping[str, RuntimeProfile],
     cand_profiles = [profiles.get(c.id) for c in problem.candidates]
     stack = ProfileStack([profiles[e.id] for e in sites] + cand_profiles  # type: ignore
                          + [profiles[e.id] for e in idle])
-    o, k, w, base = _costs(stack, np.arange(n), s0, r.epochs, r.batch_size, spread)
+    o, c, k, w, base = _costs(stack, np.arange(n), s0, r.epochs, r.batch_size, spread)
     site_price = np.array([e.price_per_hour for e in sites])
     host_price = np.concatenate([site_price, np.zeros(n_cand),
                                  [e.price_per_hour for e in idle]])
@@ -154,16 +156,17 @@ def build_context(problem: Problem, profiles: Mapping[str, RuntimeProfile],
     pinned: list[str | None] = []  # per movable site, the host it stays on (prior at home)
     if len(movable):
         hosts: list[tuple[str, int, CandidateSpec | None, float, float, float]] = []
-        for j, c in enumerate(problem.candidates):
-            if cost_model.estimate(c, 1.0) is None:
-                notes.append(f"{c.id}: no price (declare price_per_hour or use the spot "
+        for j, cand in enumerate(problem.candidates):
+            if cost_model.estimate(cand, 1.0) is None:
+                notes.append(f"{cand.id}: no price (declare price_per_hour or use the spot "
                              f"predictor); not considered")
                 continue
-            hosts.append((c.id, len(sites) + j, c, 0.0, c.bandwidth_mbps, c.latency_ms))
+            hosts.append((cand.id, len(sites) + j, cand, 0.0, cand.bandwidth_mbps,
+                          cand.latency_ms))
         # The fastest endpoints, with or without data of their own, at the round's samples.
-        idle_k = _costs(stack, n + n_cand + np.arange(len(idle)),
-                        np.full(len(idle), r.samples), r.epochs, r.batch_size, False)[1]
-        hosts_k = np.concatenate([k, idle_k])
+        idle_e = _costs(stack, n + n_cand + np.arange(len(idle)),
+                        np.full(len(idle), r.samples), r.epochs, r.batch_size, False)[1:3]
+        hosts_k = np.concatenate([c / s0 + k, idle_e[0] / r.samples + idle_e[1]])
         for i in np.argsort(hosts_k, kind="stable")[:ENDPOINT_TARGETS].tolist():
             e, host = (sites[i], i) if i < n else (idle[i - n], n_cand + i)
             hosts.append((e.id, host, None, e.price_per_hour, e.bandwidth_mbps, e.latency_ms))
@@ -188,8 +191,8 @@ def build_context(problem: Problem, profiles: Mapping[str, RuntimeProfile],
         home_t = base[movable]
         for tid, host, cand, price, bw, lat in hosts:
             m = movable
-            to, tk, tw, tbase = _costs(stack, np.full(len(m), host), s0[m], r.epochs,
-                                       r.batch_size, spread)
+            to, tc, tk, tw, tbase = _costs(stack, np.full(len(m), host), s0[m], r.epochs,
+                                           r.batch_size, spread)
             bw_l, lat_l = link(np.array([sites[i].bandwidth_mbps for i in m]),
                                np.array([sites[i].latency_ms for i in m]), bw, lat)
             nbytes = np.array([sites[i].bytes for i in m], dtype=float)
@@ -215,12 +218,11 @@ def build_context(problem: Problem, profiles: Mapping[str, RuntimeProfile],
                 else np.zeros(len(m), dtype=bool)
             order = order[np.isfinite(score[order])
                           & ((score[order] > 0) | copy[order] | here[order])]
-            targets.append(Target(tid, host, cand, price, to, tk, tw, tx, one_off, score, order,
-                                  np.where(copy, 0.0, site_egress), copy))
+            targets.append(Target(tid, host, cand, price, to, tc, tk, tw, tx, one_off, score,
+                                  order, np.where(copy, 0.0, site_egress), copy))
     return Context(
-        problem=problem, sites=sites, s0=s0, held=held, overhead=o, rate=k, widen=w,
-        base_p50=base,
-        price=site_price,
+        problem=problem, sites=sites, s0=s0, held=held, overhead=o, per_epoch=c, rate=k,
+        widen=w, base_p50=base, price=site_price,
         movable=movable, targets=tuple(targets), deadline=deadline, cost_model=cost_model,
         host_price=host_price, stack=stack, incumbent=_incumbent(sites, movable, targets),
         floor=tuple(pinned.count(tg.id) for tg in targets) if any(pinned) else None,
@@ -241,13 +243,18 @@ _MIN_SAMPLE_EPOCH_S = 1e-9
 
 
 def _costs(stack: ProfileStack, which: NDArray, s0: NDArray, epochs: int, batch: int,
-           spread: bool) -> tuple[NDArray, NDArray, NDArray, NDArray]:
-    """Overhead, seconds per sample-epoch, p90/p50 ratio and the p50 at ``(s0, epochs)``.
+           spread: bool) -> tuple[NDArray, NDArray, NDArray, NDArray, NDArray]:
+    """Overhead, seconds per epoch whatever its samples, seconds per sample-epoch, p90/p50
+    ratio and the p50 at ``(s0, epochs)``.
 
-    ``which`` names each row's profile in ``stack``.  ``epoch_cost`` is the median, so the
-    p50 follows from it; the p90/p50 ratio (``spread``, for deadlines) needs the quantiles.
+    ``which`` names each row's profile in ``stack``.  An epoch's cost at no samples and at
+    ``s0`` splits it into the part samples do not change and the per-sample rate (exact at
+    both; a per-step term is linear in between up to whole steps).  ``epoch_cost`` is the
+    median, so the p50 follows from it; the p90/p50 ratio (``spread``, for deadlines)
+    needs the quantiles.
     """
     over, epoch_s = stack.epoch_cost(s0, batch, which)
+    fixed = stack.epoch_cost(0, batch, which)[1]
     ratio = np.ones(len(s0))
     if spread:
         # The p90/p50 ratio grows where a profile extrapolates; a one-sample,
@@ -256,9 +263,9 @@ def _costs(stack: ProfileStack, which: NDArray, s0: NDArray, epochs: int, batch:
                              for s, e in ((s0, epochs), (1, 1))))
     # A profile may claim a free epoch (a fit on too few, too noisy runs); a floor keeps
     # every division and epoch count finite.
-    o = np.maximum(over, 0.0)
-    k = np.maximum(epoch_s / s0, _MIN_SAMPLE_EPOCH_S)
-    return o, k, ratio, o + k * s0 * epochs
+    o, c = np.maximum(over, 0.0), np.clip(fixed, 0.0, np.maximum(epoch_s, 0.0))
+    k = np.maximum((epoch_s - c) / s0, _MIN_SAMPLE_EPOCH_S)
+    return o, c, k, ratio, o + (c + k * s0) * epochs
 
 
 def _p90_ratio(q: NDArray) -> NDArray:
@@ -291,7 +298,7 @@ def evaluate(ctx: Context, counts: tuple[int, ...], scale: float = 1.0) -> Outco
     p, r = ctx.problem, ctx.problem.round
     n, R = len(ctx.sites), p.rounds
     via = decode(ctx, counts)
-    o, k, w = ctx.overhead.copy(), ctx.rate.copy(), ctx.widen.copy()
+    o, c, k, w = ctx.overhead.copy(), ctx.per_epoch.copy(), ctx.rate.copy(), ctx.widen.copy()
     host = hosts(ctx, via)
     pos = np.full(n, -1)
     pos[ctx.movable] = np.arange(len(ctx.movable))
@@ -299,18 +306,20 @@ def evaluate(ctx: Context, counts: tuple[int, ...], scale: float = 1.0) -> Outco
     for t, tg in enumerate(ctx.targets):
         sel = np.flatnonzero(via == t)
         if len(sel):
-            o[sel], k[sel], w[sel] = tg.overhead[pos[sel]], tg.rate[pos[sel]], tg.widen[pos[sel]]
+            at = pos[sel]
+            o[sel], c[sel], k[sel], w[sel] = (tg.overhead[at], tg.per_epoch[at], tg.rate[at],
+                                              tg.widen[at])
             used.append((t, sel))
     load = np.ones(n, dtype=np.int64)  # sites training side by side on each site's host
     if used:
         load = np.bincount(host, minlength=ctx.n_hosts)[host]
-        k = k * load
+        c, k = c * load, k * load
     if ctx.deadline is not None:
-        s, e = solve_deadline(p.policy, o * w, k * w, ctx.s0, ctx.held, ctx.deadline, r)
+        s, e = solve_deadline(p.policy, o * w, c * w, k * w, ctx.s0, ctx.held, ctx.deadline, r)
     else:
-        s, e = solve_work(p.policy, o, k, ctx.s0, ctx.held, scale * ctx.baseline_work, r)
+        s, e = solve_work(p.policy, o, c, k, ctx.s0, ctx.held, scale * ctx.baseline_work, r)
     part = (e > 0) & (s > 0)
-    sec = o + k * s * e
+    sec = o + (c + k * s) * e
     makespan = float(np.max(sec[part])) if part.any() else math.inf
     # Endpoints bill their declared price for the time they train; a shared host's time
     # once, not once per site on it (each runs ``load`` times slower, side by side).
@@ -332,16 +341,17 @@ def evaluate(ctx: Context, counts: tuple[int, ...], scale: float = 1.0) -> Outco
     amortised = makespan + (one_off + delay) / R
     prog = progress(s * part, e * part, ctx.s0, ctx.held, r.epochs)
     return Outcome(tuple(counts), scale, via, s, e, sec, makespan, amortised, usd, prog,
-                   int(part.sum()), _violations(ctx, int(part.sum()), usd, o, k, w))
+                   int(part.sum()), _violations(ctx, int(part.sum()), usd, o, c + k, w))
 
 
-def _violations(ctx: Context, participants: int, usd: float, o: NDArray, k: NDArray,
+def _violations(ctx: Context, participants: int, usd: float, o: NDArray, one: NDArray,
                 w: NDArray) -> tuple[tuple[str, str], ...]:
+    """``one``: per site, the seconds of an epoch over one sample."""
     p = ctx.problem
     out = []
     if participants < p.min_participants:
         if ctx.deadline is not None:
-            fastest = float(np.min((o + k * p.round.min_epochs) * w))
+            fastest = float(np.min((o + one * p.round.min_epochs) * w))
             out.append(("round.deadline_s",
                         f"deadline {ctx.deadline:g} s leaves {participants} participant(s), "
                         f"below min_participants={p.min_participants}; the quickest endpoint "

@@ -205,7 +205,7 @@ def _assemble(ctx: Context, profiles: Mapping[str, RuntimeProfile], best: Outcom
     # the profile's at the shared rate.
     qs = ctx.stack.quantiles(best.samples, best.epochs, r.batch_size, which=host_of)
     with np.errstate(divide="ignore", invalid="ignore"):
-        shared = (qs[:, 1] > 0) & (np.abs(best.seconds - qs[:, 1]) > 1e-9 * qs[:, 1])
+        shared = (qs[:, 1] > 0) & (load[host_of] > 1)
         qs = np.where(shared[:, None], qs * (best.seconds / qs[:, 1])[:, None], qs)
     # Plain lists: indexing numpy arrays one element at a time is slow at 100k sites.
     samples, epochs, via = best.samples.tolist(), best.epochs.tolist(), best.via.tolist()
@@ -289,7 +289,7 @@ def _move(ctx: Context, i: int, t: int, samples: int, epochs: int, remote_s: flo
         held = ctx.cost_model.estimate(tg.candidate, (ctx.problem.rounds * makespan_s + once)
                                        / 3600.0)
         risk = held.p_interrupt if held is not None else 0.0
-    saved = float(ctx.overhead[i] + ctx.rate[i] * samples * epochs) - remote_s
+    saved = float(ctx.overhead[i] + (ctx.per_epoch[i] + ctx.rate[i] * samples) * epochs) - remote_s
     return Move(e.id, tg.id, e.bytes, float(tg.transfer_s[pos]), usd,
                 move_reason(tg, once, saved, epochs, ctx.problem.rounds, usd, risk))
 

@@ -427,20 +427,22 @@ class GetProfileRequest(_message.Message):
     def __init__(self, testbed_yaml: _Optional[str] = ..., testbed: _Optional[_Union[Testbed, _Mapping]] = ..., endpoints: _Optional[_Iterable[str]] = ..., observations: _Optional[_Iterable[_Union[Observation, _Mapping]]] = ..., ignore_store: _Optional[bool] = ...) -> None: ...
 
 class Profile(_message.Message):
-    __slots__ = ("endpoint", "source", "n_observations", "overhead_s", "seconds_per_sample_epoch", "round_seconds")
+    __slots__ = ("endpoint", "source", "n_observations", "overhead_s", "seconds_per_sample_epoch", "round_seconds", "seconds_per_epoch")
     ENDPOINT_FIELD_NUMBER: _ClassVar[int]
     SOURCE_FIELD_NUMBER: _ClassVar[int]
     N_OBSERVATIONS_FIELD_NUMBER: _ClassVar[int]
     OVERHEAD_S_FIELD_NUMBER: _ClassVar[int]
     SECONDS_PER_SAMPLE_EPOCH_FIELD_NUMBER: _ClassVar[int]
     ROUND_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    SECONDS_PER_EPOCH_FIELD_NUMBER: _ClassVar[int]
     endpoint: str
     source: str
     n_observations: int
     overhead_s: float
     seconds_per_sample_epoch: float
     round_seconds: Quantiles
-    def __init__(self, endpoint: _Optional[str] = ..., source: _Optional[str] = ..., n_observations: _Optional[int] = ..., overhead_s: _Optional[float] = ..., seconds_per_sample_epoch: _Optional[float] = ..., round_seconds: _Optional[_Union[Quantiles, _Mapping]] = ...) -> None: ...
+    seconds_per_epoch: float
+    def __init__(self, endpoint: _Optional[str] = ..., source: _Optional[str] = ..., n_observations: _Optional[int] = ..., overhead_s: _Optional[float] = ..., seconds_per_sample_epoch: _Optional[float] = ..., round_seconds: _Optional[_Union[Quantiles, _Mapping]] = ..., seconds_per_epoch: _Optional[float] = ...) -> None: ...
 
 class GetProfileResponse(_message.Message):
     __slots__ = ("profiles",)

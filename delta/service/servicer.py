@@ -246,10 +246,12 @@ class DeltaServicer(delta_pb2_grpc.DeltaServicer):
             p = profiles[ep]
             with _core_numerics():
                 overhead, per_epoch = p.epoch_cost(r.samples, r.batch_size)
+                fixed = p.epoch_cost(0, r.batch_size)[1]
                 q = p.predict(r.samples, r.epochs, r.batch_size)
             out.append(pb.Profile(
                 endpoint=ep, source=p.source, n_observations=p.n_observations,
-                overhead_s=overhead, seconds_per_sample_epoch=per_epoch / r.samples,
+                overhead_s=overhead, seconds_per_epoch=fixed,
+                seconds_per_sample_epoch=(per_epoch - fixed) / r.samples,
                 round_seconds=convert.quantiles_to_proto(q)))
         return pb.GetProfileResponse(profiles=out)
 
