@@ -159,3 +159,20 @@ def test_deadline_mode_bounds_epochs_without_max_epochs():
     # A generous deadline must not hand a fast endpoint millions of epochs.
     plan = plan_testbed(make_testbed(), observations(), deadline_s=10_000.0)
     assert max(a.epochs for a in plan.assignments) == 5 * 10
+
+
+@pytest.mark.parametrize("policy", ["epochs-first", "samples-first", "both"])
+def test_deadline_p90_holds_with_fitted_profiles(policy):
+    # Fitted composite profiles (per-epoch, per-step and start-up terms, each with its own
+    # doubt): a cut to few samples at many epochs is a corner of its own, where the p90 is
+    # wider than at the round's samples or at one sample, one epoch.
+    from delta.config import load_testbed
+    from delta.observations import read_observations
+
+    tb = load_testbed(ROOT / "examples" / "flox-testbed.yaml")
+    obs = read_observations(ROOT / "examples" / "flox-observations.csv")
+    for deadline in (2.0, 3.0, 5.0):
+        plan = plan_testbed(tb, obs, deadline_s=deadline, policy=policy)
+        assert plan.assignments
+        for a in plan.assignments:
+            assert a.predicted_seconds.p90 <= deadline * 1.001, (deadline, a)
