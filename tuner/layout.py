@@ -257,8 +257,9 @@ def _costs(stack: ProfileStack, which: NDArray, s0: NDArray, epochs: int, batch:
     fixed = stack.epoch_cost(0, batch, which)[1]
     ratio = np.ones(len(s0))
     if spread:
-        # The p90/p50 ratio grows where a profile extrapolates; a one-sample,
-        # one-epoch task is the extreme a deadline cut can reach.
+        # The p90/p50 ratio grows where a profile extrapolates: bounded at the round's
+        # task and at one sample, one epoch; :func:`_within_deadline` checks the tasks
+        # a plan then chooses.
         ratio = np.maximum(*(_p90_ratio(stack.quantiles(s, e, batch, which))
                              for s, e in ((s0, epochs), (1, 1))))
     # A profile may claim a free epoch (a fit on too few, too noisy runs); a floor keeps
