@@ -199,9 +199,9 @@ def main() -> None:
               f"(target >= {goal}x); final accuracy gap "
               f"{min(g for g in gaps if g is not None):+.2f} to "
               f"{max(g for g in gaps if g is not None):+.2f} pp, {mean_gap(gaps)}")
-    finals = {name: [all_records[s][name]["final_accuracy"] * 100 for s in seeds]
-              for name in args.strategies.split(",")}
     if len(seeds) > 1:
+        finals = {name: [all_records[s][name]["final_accuracy"] * 100 for s in seeds]
+                  for name in args.strategies.split(",")}
         print("final accuracy from seed to seed (each seed its own partition and training): "
               + ", ".join(f"{name} {statistics.mean(v):.2f}% +- {statistics.stdev(v):.2f} pp "
                           "(SD)" for name, v in finals.items()))

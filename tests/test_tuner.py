@@ -155,10 +155,14 @@ def test_a_per_epoch_cost_is_not_cut_with_the_samples(policy):
                 round=RoundSpec(samples=2000, epochs=4), policy=policy)
     prof = {"slow": LawProfile("slow", 1.0, 1e-3, spread=1.0, per_epoch=2.0)}
     (a,) = make_plan(p, prof, deadline_s=10.0).assignments
-    truth = 1.0 + a.epochs * (2.0 + 1e-3 * a.samples)
-    assert a.predicted_seconds.p50 == pytest.approx(truth)
-    assert truth <= 10.0 and 1.0 + a.epochs * (2.0 + 1e-3 * (a.samples + 1)) > 10.0 - 1e-9 \
-        or 1.0 + (a.epochs + 1) * (2.0 + 1e-3 * a.samples) > 10.0  # the time is used
+    def law(samples: int, epochs: int) -> float:
+        return 1.0 + epochs * (2.0 + 1e-3 * samples)
+
+    assert a.predicted_seconds.p50 == pytest.approx(law(a.samples, a.epochs))
+    assert law(a.samples, a.epochs) <= 10.0 + 1e-9
+    # The time is used: neither one more sample nor one more epoch fits.
+    assert law(a.samples + 1, a.epochs) > 10.0 or a.samples == 2000
+    assert law(a.samples, a.epochs + 1) > 10.0 or policy == "samples-first"
     if policy == "samples-first":
         assert (a.epochs, a.samples) == (4, 250)  # 1 + 4 x (2 + 0.25) = 10 s
 
