@@ -142,6 +142,12 @@ def pooled_jitter(models: Sequence) -> float:
                          / (n.sum() + JITTER_PSEUDO_COUNT)))
 
 
+def _design_cov(profile: Profile) -> NDArray:
+    """The coefficient covariance design plans with: the model's, or while an endpoint has
+    too few runs to tell its shape, the wider one it still has to explore."""
+    return profile.model.cov_ if profile.explore is None else profile.explore
+
+
 def suggest(profiles: Mapping[str, Profile], candidates: Sequence[tuple[str, NDArray]], k: int,
             queries: Sequence[tuple[str, NDArray]] | None = None) -> list[int]:
     """The ``k`` candidates to run next, over one or several endpoints, in order.
@@ -177,7 +183,7 @@ def suggest(profiles: Mapping[str, Profile], candidates: Sequence[tuple[str, NDA
     sigma = np.array([models[where[e]].sigma_ for e, _ in candidates])
     return design(stacked(candidates), stacked(queries),
                   np.concatenate([m.coef_ for m in models]),
-                  block_diag(*[m.cov_ for m in models]), sigma, k,
+                  block_diag(*[_design_cov(profiles[e]) for e in eps]), sigma, k,
                   jitter=pooled_jitter([p.model for p in profiles.values()]),
                   candidate_features=log_features(np.array([r for _, r in candidates])),
                   query_features=log_features(np.array([r for _, r in queries])),

@@ -45,6 +45,15 @@ REFERENCE_BATCH = 32
 #: good to a factor of two or so per term).
 REFERENCE_SHAPE_SPREAD = 1.0
 REFERENCE = "<reference law>"
+#: Experiment design for an endpoint with fewer than :data:`EXPLORE_RUNS` runs plans with
+#: this many times the shape doubt that its predictions take.  How far an endpoint's shape
+#: strays from the others' is itself unknown (one more thread can double a per-step cost
+#: and remove the model size's); until its runs show the shape, design should spread over
+#: all it may be, or the first runs can all land where they cannot tell the shapes apart
+#: (measured: three runs of the larger model before the first of the smaller).
+EXPLORE_DOUBT = 4.0
+#: Runs after which design plans with the model's own covariance (one run sets the speed).
+EXPLORE_RUNS = 2
 #: Run-to-run noise assumed before any endpoint has shown its own (training tasks on shared
 #: machines vary by tens of percent).
 REFERENCE_NOISE = 0.3
@@ -87,6 +96,11 @@ class Profile:
     defaults: dict[str, float] = field(default_factory=dict)
     #: What an incremental refit reuses (``fit_profiles(..., previous=...)``).
     state: FitState | None = None
+    #: The coefficients' covariance experiment design plans with while the endpoint has
+    #: too few runs to show its shape (:data:`EXPLORE_RUNS`; ``None`` after, and design
+    #: takes ``model.cov_``): under a wider shape doubt (:data:`EXPLORE_DOUBT`) than
+    #: the predictions', so that its first runs spread over what the shape leaves open.
+    explore: NDArray | None = None
 
     def rows(self, samples: ArrayLike, epochs: ArrayLike, batch_size: ArrayLike,
              threads: ArrayLike | None = None, model_params: ArrayLike | None = None,
@@ -204,20 +218,21 @@ def fit_profiles(observations: Iterable, hardware: Mapping[str, HardwareSpec],
         ep_defaults = {k: float(np.median(X[:, FEATURES.index(k)])) for k in defaults}
         pool = fleet if fleet is not None and fleet.m > 1 else reference
         view = pool.view(ep)
-        mean, cov = pool.prior(view, features[ep], X, y)
         # Run noise: the endpoint's own residuals from the fit without the fleet prior (a
         # prior the data disagree with must not inflate it), shrunk to the fleet's noise.
         noise = shrunk_noise(alone[ep].residual_spread_, alone[ep].dof_, view.noise)
+        mean, cov, explore = pool.prior(view, features[ep], X, y, noise)
         model = CompositeModel(variables=variables, prior_mean=mean, prior_cov=cov,
                                noise_prior=noise, noise_fixed=True, calibrate=True).fit(X, y)
         profiles[ep] = Profile(ep, "observations", len(y), model, ep_defaults,
-                               FitState(alone[ep], digests[ep]))
+                               FitState(alone[ep], digests[ep]), explore)
     if unobserved:
         pool = fleet if fleet is not None else reference
         models = pool.prior_models([features[eps[0]] for eps in unobserved.values()])
-        for eps, model in zip(unobserved.values(), models):
+        for eps, (model, explore) in zip(unobserved.values(), models):
             for ep in eps:
-                profiles[ep] = Profile(ep, "hardware prior", 0, model, defaults)
+                profiles[ep] = Profile(ep, "hardware prior", 0, model, defaults,
+                                       explore=explore)
     return {ep: profiles[ep] for ep in hardware}
 
 
@@ -268,15 +283,21 @@ class _FleetPrior:
         """The pool without ``ep`` (the whole pool if ``ep`` is not in it)."""
         return self.fleet.view(self.index.get(ep))
 
-    def prior(self, view: FleetView, features: NDArray, X: NDArray,
-              y: NDArray) -> tuple[NDArray, NDArray]:
-        """Coefficient prior ``(mean, cov)`` of an endpoint (hardware ``features``, runs
-        ``X, y``) from ``view``."""
+    def prior(self, view: FleetView, features: NDArray, X: NDArray, y: NDArray,
+              noise: float) -> tuple[NDArray, NDArray, NDArray | None]:
+        """Coefficient prior ``(mean, cov, explore)`` of an endpoint (hardware
+        ``features``, runs ``X, y`` with relative noise ``noise``) from ``view``.
+
+        ``explore`` is :attr:`Profile.explore` for an endpoint with fewer than
+        :data:`EXPLORE_RUNS` runs (``None`` otherwise): the coefficients' covariance under
+        :data:`EXPLORE_DOUBT` times the shape doubt, given the runs (a rank-n update of
+        that prior, in relative units).
+        """
         scaled, shape = self.scaled, view.shape
         log_scale = float(view.log_scale(features)[0])
         spread = max(view.spread, self.min_spread)
+        basis = self.model.basis(X)
         if len(y):
-            basis = self.model.basis(X)
             own, own_sd = own_log_scale(basis @ view.offset, basis @ shape, y, log_scale)
             prec = spread**-2 + own_sd**-2
             log_scale = (log_scale * spread**-2 + own * own_sd**-2) / prec
@@ -287,7 +308,19 @@ class _FleetPrior:
                                 view.offset, view.offset_var)
         # Power prior: the others' shape counts less as the endpoint's own runs
         # accumulate, half as much once it has as many runs as the law has terms.
-        return mean, cov * (1.0 + len(y) / len(mean))
+        power = 1.0 + len(y) / len(mean)
+        if len(y) >= EXPLORE_RUNS:
+            return mean, cov * power, None
+        wide = (cov + np.diag(self._more_doubt(mean, view.m))) * power
+        A = basis / (noise * np.maximum(basis @ mean, 1e-12))[:, None]
+        WA = wide @ A.T
+        return mean, cov * power, wide - WA @ np.linalg.solve(A @ WA + np.eye(len(y)), WA.T)
+
+    def _more_doubt(self, mean: NDArray, m: int) -> NDArray:
+        """What :data:`EXPLORE_DOUBT` times the shape doubt adds to the variance of the
+        coefficients of prior ``mean`` from ``m`` endpoints (shape_prior's doubt term is
+        ``(shape spread x mean)^2 / m``)."""
+        return (EXPLORE_DOUBT**2 - 1.0) * (self.shape_spread * mean) ** 2 / m
 
     def _floor(self, typical: float) -> NDArray:
         """Least prior spread per coefficient for an endpoint whose runs take ``typical``."""
@@ -295,8 +328,9 @@ class _FleetPrior:
         return np.where(self.scaled, FLOOR_FRACTION * weak_prior_sd(self.ref_basis,
                                                                     np.array([typical])), 0.0)
 
-    def prior_models(self, features: list[NDArray]) -> list[CompositeModel]:
-        """Fitted models of endpoints without runs, one per row of hardware ``features``.
+    def prior_models(self, features: list[NDArray]) -> list[tuple[CompositeModel, NDArray]]:
+        """Fitted models of endpoints without runs, one per row of hardware ``features``,
+        each with its :attr:`Profile.explore`.
 
         With no runs the posterior is the prior, which depends on the hardware only
         through the predicted speed: the priors are built and inverted as one stack.
@@ -307,13 +341,14 @@ class _FleetPrior:
                                   max(view.spread, self.min_spread),
                                   self._floor(float(np.exp(view.mean_log_scale))), self.scaled,
                                   self.shape_spread, view.offset, view.offset_var)
+        explore = covs + np.eye(len(self.scaled)) * self._more_doubt(means, view.m)[:, None, :]
         X, y = np.zeros((0, len(FEATURES))), np.zeros(0)
         coefs, posts, exact = prior_posteriors(means, covs)
         out = []
-        for mean, cov, coef, post, ok in zip(means, covs, coefs, posts, exact):
+        for mean, cov, coef, post, ok, more in zip(means, covs, coefs, posts, exact, explore):
             model = CompositeModel(variables=self.model.variables, prior_mean=mean,
                                    prior_cov=cov, noise_prior=view.noise, noise_fixed=True)
-            out.append(model.fit_prior_only(coef, post) if ok else model.fit(X, y))
+            out.append((model.fit_prior_only(coef, post) if ok else model.fit(X, y), more))
         return out
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from delta.observations import Observation
 from profiler import HardwareSpec, fit_profiles, suggest
+from profiler.composite import FEATURES
 
 # A fleet whose speed follows its hardware: time ~ 1 / (clock * sqrt(cores)), arm 1.5x slower.
 FLEET = {
@@ -153,3 +155,36 @@ def test_suggest_shares_one_budget_across_endpoints():
     picks = suggest(profs, cands, 4)
     # The unobserved endpoint is where the uncertainty is.
     assert all(cands[i][0] == "pi3" for i in picks[:2])
+
+
+def test_a_calibration_plan_explores_a_shape_the_fleet_does_not_share(monkeypatch):
+    """Real runs (the bench's grid): with two threads the larger model costs no more per
+    step, with one thread it doubles it, so neither endpoint's shape is the other's.
+    Planned with the shape doubt its predictions take, a new endpoint's first two runs were
+    both of the larger model; design plans with a wider doubt until the endpoint's runs
+    show its shape (``Profile.explore``), and predictions do not change."""
+    import profiler.profiles
+    from delta.observations import read_observations
+
+    grid = [o for o in read_observations(Path(__file__).parents[1] / "bench" / "data"
+                                         / "profiler_grid.csv") if not o.extra.get("repeat")]
+    hw = {ep: HardwareSpec(cores=int(ep[-1]), clock_ghz=2.0, memory_gb=4.0)
+          for ep in ("local-t1", "local-t2")}
+
+    def plan(new: str, old: str, runs: int = 0) -> tuple[set[int], np.ndarray, object]:
+        mine = [o for o in grid if o.endpoint == new]
+        rows = np.array([[getattr(o, f) for f in FEATURES] for o in mine])
+        profs = fit_profiles([o for o in grid if o.endpoint == old] + mine[:runs], hw)
+        picks = suggest(profs, [(new, r) for r in rows], 2)
+        return {mine[i].model_params for i in picks}, profs[new].quantiles(rows), profs[new]
+
+    pairs = (("local-t2", "local-t1"), ("local-t1", "local-t2"))
+    wide = [plan(new, old) for new, old in pairs]
+    assert all(sizes == {2410, 85002} for sizes, _, _ in wide)
+    assert plan("local-t2", "local-t1", runs=1)[2].explore is not None
+    assert plan("local-t2", "local-t1", runs=2)[2].explore is None
+    monkeypatch.setattr(profiler.profiles, "EXPLORE_DOUBT", 1.0)  # the predictions' doubt
+    narrow = [plan(new, old) for new, old in pairs]
+    assert all(sizes == {85002} for sizes, _, _ in narrow)
+    for (_, q_wide, _), (_, q_narrow, _) in zip(wide, narrow):
+        np.testing.assert_array_equal(q_wide, q_narrow)
