@@ -157,8 +157,21 @@ class LinearLaw(RegressorMixin, BaseEstimator):
 
 
 def weak_prior_sd(Phi: NDArray, y: NDArray) -> NDArray:
-    """Prior spread that lets each term alone explain ten times the median runtime."""
-    scale = np.median(np.abs(Phi), axis=0) if len(Phi) else np.ones(Phi.shape[1])
+    """Prior spread that lets each term alone explain ten times the median runtime.
+
+    A term is scaled by the median of its non-zero basis values (a variable at zero in
+    some rows: no model size, no bytes), and by 1 where it is zero in every row.  Scaled
+    by a median of zero, its spread was ~1e12 times the others' and, through the prior's
+    pseudo-inverse, wiped out their prior (a new endpoint was predicted at 0 s).
+    """
+    if not len(Phi):
+        return 10.0 * np.ones(Phi.shape[1])
+    A = np.sort(np.abs(Phi), axis=0)
+    n, nonzero = len(A), (A > 0).sum(axis=0)
+    lo = np.minimum(n - nonzero + (nonzero - 1) // 2, n - 1)
+    hi = np.minimum(n - nonzero + nonzero // 2, n - 1)
+    cols = np.arange(A.shape[1])
+    scale = np.where(nonzero > 0, (A[lo, cols] + A[hi, cols]) / 2, 1.0)
     typical = float(np.median(y)) if len(y) else 1.0
     return 10.0 * typical / np.maximum(scale, 1e-12)
 

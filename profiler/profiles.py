@@ -324,9 +324,13 @@ class _FleetPrior:
 
     def _floor(self, typical: float) -> NDArray:
         """Least prior spread per coefficient for an endpoint whose runs take ``typical``."""
-        # Overhead terms keep their spread around the pool's line; work terms get a floor.
-        return np.where(self.scaled, FLOOR_FRACTION * weak_prior_sd(self.ref_basis,
-                                                                    np.array([typical])), 0.0)
+        # Overhead terms keep their spread around the pool's line; work terms get a floor,
+        # and so does a term no run has exercised (model size when none was recorded but
+        # a query asks about it): with a spread of zero its prior would say nothing, not
+        # "zero", and the fit could give it any value.
+        unseen = ~(self.ref_basis != 0).any(axis=0)
+        return np.where(self.scaled | unseen,
+                        FLOOR_FRACTION * weak_prior_sd(self.ref_basis, np.array([typical])), 0.0)
 
     def prior_models(self, features: list[NDArray]) -> list[tuple[CompositeModel, NDArray]]:
         """Fitted models of endpoints without runs, one per row of hardware ``features``,

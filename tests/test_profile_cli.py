@@ -44,6 +44,25 @@ def test_predict_round_trip_json(tmp_path):
     assert rows[2]["p50"] < rows[1]["p90"]  # declared faster than "fast": ranked with it
 
 
+def test_a_model_size_no_run_recorded_leaves_predictions_whole(tmp_path, capsys):
+    """Queries that ask about model size when the runs never recorded it: the FLoX
+    example's eleven endpoints, and a new one from its hardware, which was predicted 0 s
+    (the unseen term's prior wiped out the others')."""
+    from pathlib import Path
+
+    obs = Path(__file__).parents[1] / "examples" / "flox-observations.csv"
+    q = tmp_path / "q.csv"
+    q.write_text("endpoint,samples,epochs,batch_size,model_params,cores,clock_ghz\n" + "".join(
+        f"{ep},600,5,32,{mp},{cores},{ghz}\n" for ep, cores, ghz in
+        (("desktop-1", 8, 3.6), ("pi3-1", 4, 1.2), ("new-box", 4, 2.0)) for mp in (0, 85002)))
+    code, out, err = cli(capsys, "profile", "predict", "-o", str(obs), "-q", str(q), "-f", "json")
+    assert code == 0, err
+    p50 = {(r["endpoint"], r["model_params"]): r["p50"] for r in json.loads(out)}
+    for ep in ("desktop-1", "pi3-1", "new-box"):
+        assert p50[ep, 0] == p50[ep, 85002] > 0  # nothing learned about model size
+    assert p50["desktop-1", 0] < p50["new-box", 0] < p50["pi3-1", 0]
+
+
 def test_suggest_returns_k_distinct_candidates_in_order(tmp_path, capsys):
     obs = write_observations(tmp_path / "obs.csv")
     c = tmp_path / "c.csv"
