@@ -303,24 +303,21 @@ class _FleetPrior:
             log_scale = (log_scale * spread**-2 + own * own_sd**-2) / prec
             spread = float(prec**-0.5)
         typical = float(np.median(y)) if len(y) else float(np.exp(view.mean_log_scale))
-        mean, cov = shape_prior(shape, view.shape_var, view.m, log_scale, spread,
-                                self._floor(typical), scaled, self.shape_spread,
-                                view.offset, view.offset_var)
+        def prior(shape_spread: float) -> tuple[NDArray, NDArray]:
+            return shape_prior(shape, view.shape_var, view.m, log_scale, spread,
+                               self._floor(typical), scaled, shape_spread, view.offset,
+                               view.offset_var)
+
+        mean, cov = prior(self.shape_spread)
         # Power prior: the others' shape counts less as the endpoint's own runs
         # accumulate, half as much once it has as many runs as the law has terms.
         power = 1.0 + len(y) / len(mean)
         if len(y) >= EXPLORE_RUNS:
             return mean, cov * power, None
-        wide = (cov + np.diag(self._more_doubt(mean, view.m))) * power
+        wide = prior(EXPLORE_DOUBT * self.shape_spread)[1] * power
         A = basis / (noise * np.maximum(basis @ mean, 1e-12))[:, None]
         WA = wide @ A.T
         return mean, cov * power, wide - WA @ np.linalg.solve(A @ WA + np.eye(len(y)), WA.T)
-
-    def _more_doubt(self, mean: NDArray, m: int) -> NDArray:
-        """What :data:`EXPLORE_DOUBT` times the shape doubt adds to the variance of the
-        coefficients of prior ``mean`` from ``m`` endpoints (shape_prior's doubt term is
-        ``(shape spread x mean)^2 / m``)."""
-        return (EXPLORE_DOUBT**2 - 1.0) * (self.shape_spread * mean) ** 2 / m
 
     def _floor(self, typical: float) -> NDArray:
         """Least prior spread per coefficient for an endpoint whose runs take ``typical``."""
@@ -340,12 +337,16 @@ class _FleetPrior:
         through the predicted speed: the priors are built and inverted as one stack.
         """
         view = self.fleet.view()
-        means, covs = shape_prior(view.shape, view.shape_var, view.m,
-                                  view.log_scale(np.array(features)),
-                                  max(view.spread, self.min_spread),
-                                  self._floor(float(np.exp(view.mean_log_scale))), self.scaled,
-                                  self.shape_spread, view.offset, view.offset_var)
-        explore = covs + np.eye(len(self.scaled)) * self._more_doubt(means, view.m)[:, None, :]
+
+        def priors(shape_spread: float) -> tuple[NDArray, NDArray]:
+            return shape_prior(view.shape, view.shape_var, view.m,
+                               view.log_scale(np.array(features)),
+                               max(view.spread, self.min_spread),
+                               self._floor(float(np.exp(view.mean_log_scale))), self.scaled,
+                               shape_spread, view.offset, view.offset_var)
+
+        means, covs = priors(self.shape_spread)
+        explore = priors(EXPLORE_DOUBT * self.shape_spread)[1]
         X, y = np.zeros((0, len(FEATURES))), np.zeros(0)
         coefs, posts, exact = prior_posteriors(means, covs)
         out = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -48,8 +49,6 @@ def test_a_model_size_no_run_recorded_leaves_predictions_whole(tmp_path, capsys)
     """Queries that ask about model size when the runs never recorded it: the FLoX
     example's eleven endpoints, and a new one from its hardware, which was predicted 0 s
     (the unseen term's prior wiped out the others')."""
-    from pathlib import Path
-
     obs = Path(__file__).parents[1] / "examples" / "flox-observations.csv"
     q = tmp_path / "q.csv"
     q.write_text("endpoint,samples,epochs,batch_size,model_params,cores,clock_ghz\n" + "".join(

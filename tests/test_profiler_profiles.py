@@ -10,7 +10,7 @@ import pytest
 
 from delta.observations import Observation
 from profiler import HardwareSpec, fit_profiles, suggest
-from profiler.composite import FEATURES
+from profiler.profiles import observation_matrix
 
 # A fleet whose speed follows its hardware: time ~ 1 / (clock * sqrt(cores)), arm 1.5x slower.
 FLEET = {
@@ -173,7 +173,7 @@ def test_a_calibration_plan_explores_a_shape_the_fleet_does_not_share(monkeypatc
 
     def plan(new: str, old: str, runs: int = 0) -> tuple[set[int], np.ndarray, object]:
         mine = [o for o in grid if o.endpoint == new]
-        rows = np.array([[getattr(o, f) for f in FEATURES] for o in mine])
+        rows, _ = observation_matrix(mine)
         profs = fit_profiles([o for o in grid if o.endpoint == old] + mine[:runs], hw)
         picks = suggest(profs, [(new, r) for r in rows], 2)
         return {mine[i].model_params for i in picks}, profs[new].quantiles(rows), profs[new]
