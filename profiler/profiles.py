@@ -45,15 +45,16 @@ REFERENCE_BATCH = 32
 #: good to a factor of two or so per term).
 REFERENCE_SHAPE_SPREAD = 1.0
 REFERENCE = "<reference law>"
-#: Experiment design for an endpoint with fewer than :data:`EXPLORE_RUNS` runs plans with
+#: Experiment design for an endpoint with fewer runs than its law has terms plans with
 #: this many times the shape doubt that its predictions take.  How far an endpoint's shape
 #: strays from the others' is itself unknown (one more thread can double a per-step cost
-#: and remove the model size's); until its runs show the shape, design should spread over
-#: all it may be, or the first runs can all land where they cannot tell the shapes apart
-#: (measured: three runs of the larger model before the first of the smaller).
+#: and remove the model size's), and no covariance shows it: until its runs alone can tell
+#: every term, the prior's shape carries some directions of the prediction, so design
+#: should spread over all the shape may be, or the first runs can all land where they
+#: cannot tell the shapes apart (measured: three runs of the larger model before the
+#: first of the smaller; and with runtimes drawn from an exact law, a new endpoint's four
+#: designed runs no better than four random ones until design kept exploring).
 EXPLORE_DOUBT = 4.0
-#: Runs after which design plans with the model's own covariance (one run sets the speed).
-EXPLORE_RUNS = 2
 #: Run-to-run noise assumed before any endpoint has shown its own (training tasks on shared
 #: machines vary by tens of percent).
 REFERENCE_NOISE = 0.3
@@ -97,8 +98,8 @@ class Profile:
     #: What an incremental refit reuses (``fit_profiles(..., previous=...)``).
     state: FitState | None = None
     #: The coefficients' covariance experiment design plans with while the endpoint has
-    #: too few runs to show its shape (:data:`EXPLORE_RUNS`; ``None`` after, and design
-    #: takes ``model.cov_``): under a wider shape doubt (:data:`EXPLORE_DOUBT`) than
+    #: fewer runs than its law has terms, too few to show its shape (``None`` after, and
+    #: design takes ``model.cov_``): under a wider shape doubt (:data:`EXPLORE_DOUBT`) than
     #: the predictions', so that its first runs spread over what the shape leaves open.
     explore: NDArray | None = None
 
@@ -288,8 +289,8 @@ class _FleetPrior:
         """Coefficient prior ``(mean, cov, explore)`` of an endpoint (hardware
         ``features``, runs ``X, y`` with relative noise ``noise``) from ``view``.
 
-        ``explore`` is :attr:`Profile.explore` for an endpoint with fewer than
-        :data:`EXPLORE_RUNS` runs (``None`` otherwise): the coefficients' covariance under
+        ``explore`` is :attr:`Profile.explore` for an endpoint with fewer runs than the
+        law has terms (``None`` otherwise): the coefficients' covariance under
         :data:`EXPLORE_DOUBT` times the shape doubt, given the runs (a rank-n update of
         that prior, in relative units).
         """
@@ -312,7 +313,7 @@ class _FleetPrior:
         # Power prior: the others' shape counts less as the endpoint's own runs
         # accumulate, half as much once it has as many runs as the law has terms.
         power = 1.0 + len(y) / len(mean)
-        if len(y) >= EXPLORE_RUNS:
+        if len(y) >= len(mean):
             return mean, cov * power, None
         wide = prior(EXPLORE_DOUBT * self.shape_spread)[1] * power
         A = basis / (noise * np.maximum(basis @ mean, 1e-12))[:, None]

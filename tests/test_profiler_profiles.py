@@ -161,8 +161,8 @@ def test_a_calibration_plan_explores_a_shape_the_fleet_does_not_share(monkeypatc
     """Real runs (the bench's grid): with two threads the larger model costs no more per
     step, with one thread it doubles it, so neither endpoint's shape is the other's.
     Planned with the shape doubt its predictions take, a new endpoint's first two runs were
-    both of the larger model; design plans with a wider doubt until the endpoint's runs
-    show its shape (``Profile.explore``), and predictions do not change."""
+    both of the larger model; design plans with a wider doubt until the endpoint has as
+    many runs as its law has terms (``Profile.explore``), and predictions do not change."""
     import profiler.profiles
     from delta.observations import read_observations
 
@@ -181,8 +181,9 @@ def test_a_calibration_plan_explores_a_shape_the_fleet_does_not_share(monkeypatc
     pairs = (("local-t2", "local-t1"), ("local-t1", "local-t2"))
     wide = [plan(new, old) for new, old in pairs]
     assert all(sizes == {2410, 85002} for sizes, _, _ in wide)
-    assert plan("local-t2", "local-t1", runs=1)[2].explore is not None
-    assert plan("local-t2", "local-t1", runs=2)[2].explore is None
+    terms = len(wide[0][2].model.coef_)
+    assert plan("local-t2", "local-t1", runs=terms - 1)[2].explore is not None
+    assert plan("local-t2", "local-t1", runs=terms)[2].explore is None
     monkeypatch.setattr(profiler.profiles, "EXPLORE_DOUBT", 1.0)  # the predictions' doubt
     narrow = [plan(new, old) for new, old in pairs]
     assert all(sizes == {85002} for sizes, _, _ in narrow)
