@@ -14,10 +14,12 @@ Measuring candidate ``c`` shrinks the joint covariance by a rank-one update; the
 configurations the tuner will ask about (``queries``).  A run's noise is its relative
 noise plus an absolute jitter over its duration, the jitter the fleet's runs show
 (:func:`pooled_jitter`): where short runs are mostly start-up and scheduling jitter, they
-teach less.  Among candidates within ``tie`` of the best gain the cheapest (shortest
+teach less.  On an endpoint with fewer than :data:`CHEAP_RUNS` runs, candidates within
+``tie`` of the best gain count as equally informative and the cheapest (shortest
 predicted run) wins, so a new endpoint is calibrated with short runs whenever they teach
-as much.  Each pick updates the covariance before the next, so the k picks spread over
-the region instead of repeating one point.
+about as much; after that the gain decides, and cost only breaks exact ties.  Each pick
+updates the covariance before the next, so the k picks spread over the region instead
+of repeating one point.
 """
 
 from __future__ import annotations
@@ -39,6 +41,14 @@ DISCREPANCY = 0.2
 JITTER_S = 0.1
 #: Weight of :data:`JITTER_S` in runs when pooled with the jitter the runs show.
 JITTER_PSEUDO_COUNT = 10.0
+#: An endpoint's first runs trade up to ``1 - tie`` of their information for a shorter
+#: run; later runs do not.  The first runs mostly show what the fleet's prior leaves open
+#: on any run (the endpoint's speed and start-up), so a short run serves; later ones must
+#: separate terms, and a cheaper run that separates less is a false economy.  Measured
+#: (``bench/profiler_accuracy.py``, designed n against random 2n, gaps summed over
+#: n = 2..8 and both cases): a cheap preference for every run 6.6 pp, for the first 3
+#: runs 4.5 pp; on development seeds 4.1 and 1.5 pp (1, 2 or 5 runs: 2.5, 2.1, 3.0).
+CHEAP_RUNS = 3
 #: Length scale of the misfit in natural-log units of each configuration variable (a run
 #: tells a lot about configurations within a factor of ~2.7 of it, little beyond).
 LENGTH_SCALE = 1.0
@@ -58,7 +68,7 @@ def _kernel(a: NDArray, b: NDArray, group_a: NDArray, group_b: NDArray) -> NDArr
 
 def design(candidates: NDArray, queries: NDArray, coef: NDArray, cov: NDArray,
            sigma: float | NDArray, k: int, *, jitter: float | NDArray = JITTER_S,
-           tie: float = 0.9,
+           tie: float = 0.9, runs: NDArray | None = None,
            candidate_features: NDArray | None = None, query_features: NDArray | None = None,
            candidate_groups: NDArray | None = None, query_groups: NDArray | None = None,
            discrepancy: float = DISCREPANCY) -> list[int]:
@@ -77,7 +87,10 @@ def design(candidates: NDArray, queries: NDArray, coef: NDArray, cov: NDArray,
     k:
         Budget: how many to pick (at most the number of candidates).
     tie:
-        Candidates with at least ``tie`` times the best gain count as equally informative.
+        Candidates with at least ``tie`` times the best gain count as equally informative
+        while their group (endpoint) has fewer than :data:`CHEAP_RUNS` runs.
+    runs:
+        How many runs each candidate's group has (default: none); each pick adds one.
     candidate_features, query_features, candidate_groups, query_groups:
         :func:`log_features` of the configurations and the group (endpoint) of each, for
         the discrepancy; without features the design sees the law alone.
@@ -93,11 +106,12 @@ def design(candidates: NDArray, queries: NDArray, coef: NDArray, cov: NDArray,
     # A run's relative noise, plus an absolute jitter (scheduling, start-up) that makes
     # very short runs say less than their relative noise suggests.
     noise = np.asarray(sigma, dtype=float) ** 2 + (np.asarray(jitter, dtype=float) / cost) ** 2
+    gc = np.zeros(len(C)) if candidate_groups is None else np.asarray(candidate_groups)
+    gq = np.zeros(len(Q)) if query_groups is None else np.asarray(query_groups)
+    done_runs = np.zeros(len(C)) if runs is None else np.array(runs, dtype=float)
     use_gp = candidate_features is not None and query_features is not None and discrepancy > 0
     if use_gp:
         fc, fq = np.asarray(candidate_features, float), np.asarray(query_features, float)
-        gc = np.zeros(len(C)) if candidate_groups is None else np.asarray(candidate_groups)
-        gq = np.zeros(len(Q)) if query_groups is None else np.asarray(query_groups)
     tau2 = discrepancy**2 if use_gp else 0.0
     # Prior covariance of the relative runtime between queries and candidates, and at the
     # candidates; each pick subtracts a rank-one term from both (no (n x n) matrix kept).
@@ -111,9 +125,11 @@ def design(candidates: NDArray, queries: NDArray, coef: NDArray, cov: NDArray,
         gain = np.sum(KQC**2, axis=0) / denom
         gain[chosen] = -np.inf                         # run each configuration once
         best = float(np.max(gain))
-        near = np.flatnonzero(gain >= tie * best) if best > 0 else np.flatnonzero(gain > -np.inf)
+        band = np.where(done_runs < CHEAP_RUNS, tie, 1.0)
+        near = np.flatnonzero(gain >= band * best) if best > 0 else np.flatnonzero(gain > -np.inf)
         pick = int(near[np.argmin(cost[near])])
         chosen.append(pick)
+        done_runs[gc == gc[pick]] += 1
         # The pick's current covariance with every candidate, then the rank-one update.
         col_c = LcS @ Lc[pick]
         if use_gp:
@@ -185,6 +201,7 @@ def suggest(profiles: Mapping[str, Profile], candidates: Sequence[tuple[str, NDA
                   np.concatenate([m.coef_ for m in models]),
                   block_diag(*[_design_cov(profiles[e]) for e in eps]), sigma, k,
                   jitter=pooled_jitter([p.model for p in profiles.values()]),
+                  runs=np.array([profiles[e].n_observations for e, _ in candidates]),
                   candidate_features=log_features(np.array([r for _, r in candidates])),
                   query_features=log_features(np.array([r for _, r in queries])),
                   candidate_groups=np.array([where[e] for e, _ in candidates]),

@@ -10,6 +10,7 @@ import pytest
 
 from delta.observations import Observation
 from profiler import HardwareSpec, fit_profiles, suggest
+from profiler.design import CHEAP_RUNS, design
 from profiler.profiles import observation_matrix
 
 # A fleet whose speed follows its hardware: time ~ 1 / (clock * sqrt(cores)), arm 1.5x slower.
@@ -147,6 +148,21 @@ def test_suggest_prefers_cheap_runs_at_equal_information():
     dear = [(ep, r * np.array([1, 10, 1, 1, 1, 1])) for ep, r in cheap]
     first = suggest(profs, cheap + dear, 1, queries=cheap)[0]
     assert first < len(cheap)
+
+
+def test_only_an_endpoints_first_runs_trade_information_for_a_shorter_run():
+    # A one-term law: every run tells the same about it, a longer one through less
+    # jitter, so the 1.2 s run teaches a little (~5%) more than the 1.0 s ones.
+    C = np.array([[1.0], [1.2], [1.0]])
+
+    def picks(runs: int, k: int = 1) -> list[int]:
+        return design(C, C, np.array([1.0]), np.array([[0.05]]), 0.1, k, jitter=0.1,
+                      runs=np.full(len(C), runs))
+
+    assert picks(0) == picks(CHEAP_RUNS - 1) == [0]
+    assert picks(CHEAP_RUNS) == [1]
+    # Picks count as runs: the one that completes the cheap runs is short, the next not.
+    assert picks(CHEAP_RUNS - 1, k=2) == [0, 1]
 
 
 def test_suggest_shares_one_budget_across_endpoints():
