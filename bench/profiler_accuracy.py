@@ -13,9 +13,12 @@ configuration per (endpoint, model) for the noise floor.  The analysis prints:
   cross-validated APE of a flexible model (gradient boosting) on the whole grid;
 - median / mean APE on held-out configurations against the number of experiments, for
   designed (``profiler.suggest``, refitted after each run) vs random selection of n and
-  2n, averaged over seeds; p10-p90 coverage and width; the designed - random-2n gap in
-  median APE with a paired bootstrap interval over the splits, and the measured seconds
-  the chosen runs took (median per split: the calibration's cost);
+  2n, averaged over seeds; profiles are fitted the way ``delta profile suggest`` and
+  ``predict`` fit them (``delta.profiling.profiles_for``: the law has the variables the
+  runs or the configurations asked about vary); p10-p90 coverage and width; the
+  designed - random-2n gap in median APE with a paired bootstrap interval over the
+  splits, and the measured seconds the chosen runs took (median per split: the
+  calibration's cost);
 - cold start: an emulated fleet (the FLoX testbed's hardware, durations = real runs x the
   emulator's hidden speed) where each endpoint is predicted from hardware alone and ranked
   against the others;
@@ -41,6 +44,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from delta.observations import Observation, read_observations
+from delta.profiling import profiles_for
 from profiler import HardwareSpec, fit_profiles, suggest
 from profiler.composite import FEATURES
 
@@ -95,8 +99,12 @@ def everything_cv(obs: list[Observation], hardware: dict) -> float:
 
 
 def evaluate(fleet: list[Observation], hardware: dict, ep: str, chosen: list[Observation],
-             test: list[Observation]) -> tuple[np.ndarray, np.ndarray]:
-    prof = fit_profiles(fleet + chosen, hardware)[ep]
+             test: list[Observation], asked: list[Observation] | None = None
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """p10/p50/p90 of ``test`` from ``fleet + chosen`` (``asked``: the configurations
+    the tuner asks about, default ``test``) and the measured seconds."""
+    prof = profiles_for(fleet + chosen, hardware, test if asked is None else asked,
+                        "train", "bench")[ep]
     q = prof.quantiles(np.array([row(o) for o in test]))
     return q, np.array([o.seconds for o in test])
 
@@ -120,17 +128,17 @@ def selection_curves(obs: list[Observation], hardware: dict, with_fleet: bool,
             queries = [(ep, row(o)) for o in mine]  # the region the tuner asks about
             chosen: list[Observation] = []
             for step in range(max(N_EXPERIMENTS)):
-                profs = fit_profiles(fleet + chosen, hw)
+                profs = profiles_for(fleet + chosen, hw, mine, "train", "bench")
                 left = [o for o in pool if o not in chosen]
                 pick = suggest(profs, [(ep, row(o)) for o in left], 1, queries)[0]
                 chosen.append(left[pick])
                 if step + 1 in out:
-                    out[step + 1]["designed"].append(evaluate(fleet, hw, ep, chosen, test))
+                    out[step + 1]["designed"].append(evaluate(fleet, hw, ep, chosen, test, mine))
                     out[step + 1]["designed_s"].append(sum(o.seconds for o in chosen))
             for n in N_EXPERIMENTS:
                 for key, m in (("random", n), ("random2n", 2 * n)):
                     picks = [pool[i] for i in rng.permutation(len(pool))[:m]]
-                    out[n][key].append(evaluate(fleet, hw, ep, picks, test))
+                    out[n][key].append(evaluate(fleet, hw, ep, picks, test, mine))
                     if key == "random2n":
                         out[n]["random2n_s"].append(sum(o.seconds for o in picks))
     return out
