@@ -14,12 +14,12 @@ Measuring candidate ``c`` shrinks the joint covariance by a rank-one update; the
 configurations the tuner will ask about (``queries``).  A run's noise is its relative
 noise plus an absolute jitter over its duration, the jitter the fleet's runs show
 (:func:`pooled_jitter`): where short runs are mostly start-up and scheduling jitter, they
-teach less.  On an endpoint with fewer than :data:`CHEAP_RUNS` runs, candidates within
-``tie`` of the best gain count as equally informative and the cheapest (shortest
-predicted run) wins, so a new endpoint is calibrated with short runs whenever they teach
-about as much; after that the gain decides, and cost only breaks exact ties.  Each pick
-updates the covariance before the next, so the k picks spread over the region instead
-of repeating one point.
+teach less.  On an endpoint with fewer than :data:`CHEAP_RUNS` runs and a law shape
+learned from other endpoints, candidates within ``tie`` of the best gain count as equally
+informative and the cheapest (shortest predicted run) wins, so a new endpoint is
+calibrated with short runs whenever they teach about as much; otherwise the gain
+decides, and cost only breaks exact ties.  Each pick updates the covariance before the
+next, so the k picks spread over the region instead of repeating one point.
 """
 
 from __future__ import annotations
@@ -48,6 +48,11 @@ JITTER_PSEUDO_COUNT = 10.0
 #: (``bench/profiler_accuracy.py``, designed n against random 2n, gaps summed over
 #: n = 2..8 and both cases): a cheap preference for every run 6.6 pp, for the first 3
 #: runs 4.5 pp; on development seeds 4.1 and 1.5 pp (1, 2 or 5 runs: 2.5, 2.1, 3.0).
+#: Not while the shape is the reference law's (no other endpoint observed): then the
+#: shape is open too, and short runs, whose differences are mostly start-up and noise,
+#: cannot tell its terms apart (measured on an endpoint alone: two designed runs erred 27%
+#: against 21% for two random ones, and 18% once not chosen for being short; development
+#: seeds 26%, 24%, 18%).
 CHEAP_RUNS = 3
 #: Length scale of the misfit in natural-log units of each configuration variable (a run
 #: tells a lot about configurations within a factor of ~2.7 of it, little beyond).
@@ -69,6 +74,7 @@ def _kernel(a: NDArray, b: NDArray, group_a: NDArray, group_b: NDArray) -> NDArr
 def design(candidates: NDArray, queries: NDArray, coef: NDArray, cov: NDArray,
            sigma: float | NDArray, k: int, *, jitter: float | NDArray = JITTER_S,
            tie: float = 0.9, runs: NDArray | None = None,
+           learned_shape: NDArray | None = None,
            candidate_features: NDArray | None = None, query_features: NDArray | None = None,
            candidate_groups: NDArray | None = None, query_groups: NDArray | None = None,
            discrepancy: float = DISCREPANCY) -> list[int]:
@@ -88,9 +94,13 @@ def design(candidates: NDArray, queries: NDArray, coef: NDArray, cov: NDArray,
         Budget: how many to pick (at most the number of candidates).
     tie:
         Candidates with at least ``tie`` times the best gain count as equally informative
-        while their group (endpoint) has fewer than :data:`CHEAP_RUNS` runs.
+        while their group (endpoint) has fewer than :data:`CHEAP_RUNS` runs and a learned
+        shape.
     runs:
         How many runs each candidate's group has (default: none); each pick adds one.
+    learned_shape:
+        Whether each candidate's group has a law shape learned from other endpoints
+        (default: all do; :attr:`Profile.learned_shape <profiler.profiles.Profile>`).
     candidate_features, query_features, candidate_groups, query_groups:
         :func:`log_features` of the configurations and the group (endpoint) of each, for
         the discrepancy; without features the design sees the law alone.
@@ -109,6 +119,8 @@ def design(candidates: NDArray, queries: NDArray, coef: NDArray, cov: NDArray,
     gc = np.zeros(len(C)) if candidate_groups is None else np.asarray(candidate_groups)
     gq = np.zeros(len(Q)) if query_groups is None else np.asarray(query_groups)
     done_runs = np.zeros(len(C)) if runs is None else np.array(runs, dtype=float)
+    learned = (np.ones(len(C), bool) if learned_shape is None
+               else np.asarray(learned_shape, bool))
     use_gp = candidate_features is not None and query_features is not None and discrepancy > 0
     if use_gp:
         fc, fq = np.asarray(candidate_features, float), np.asarray(query_features, float)
@@ -125,7 +137,7 @@ def design(candidates: NDArray, queries: NDArray, coef: NDArray, cov: NDArray,
         gain = np.sum(KQC**2, axis=0) / denom
         gain[chosen] = -np.inf                         # run each configuration once
         best = float(np.max(gain))
-        band = np.where(done_runs < CHEAP_RUNS, tie, 1.0)
+        band = np.where((done_runs < CHEAP_RUNS) & learned, tie, 1.0)
         near = np.flatnonzero(gain >= band * best) if best > 0 else np.flatnonzero(gain > -np.inf)
         pick = int(near[np.argmin(cost[near])])
         chosen.append(pick)
@@ -202,6 +214,7 @@ def suggest(profiles: Mapping[str, Profile], candidates: Sequence[tuple[str, NDA
                   block_diag(*[_design_cov(profiles[e]) for e in eps]), sigma, k,
                   jitter=pooled_jitter([p.model for p in profiles.values()]),
                   runs=np.array([profiles[e].n_observations for e, _ in candidates]),
+                  learned_shape=np.array([profiles[e].learned_shape for e, _ in candidates]),
                   candidate_features=log_features(np.array([r for _, r in candidates])),
                   query_features=log_features(np.array([r for _, r in queries])),
                   candidate_groups=np.array([where[e] for e, _ in candidates]),

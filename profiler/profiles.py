@@ -108,6 +108,10 @@ class Profile:
     #: design takes ``model.cov_``): under a wider shape doubt (:data:`EXPLORE_DOUBT`) than
     #: the predictions', so that its first runs spread over what the shape leaves open.
     explore: NDArray | None = None
+    #: Whether the prior's shape was learned from other observed endpoints (``False``: the
+    #: reference law's, until a second endpoint has been observed).  Only a learned shape
+    #: lets design calibrate with short runs (:data:`profiler.design.CHEAP_RUNS`).
+    learned_shape: bool = True
 
     def rows(self, samples: ArrayLike, epochs: ArrayLike, batch_size: ArrayLike,
              threads: ArrayLike | None = None, model_params: ArrayLike | None = None,
@@ -232,14 +236,15 @@ def fit_profiles(observations: Iterable, hardware: Mapping[str, HardwareSpec],
         model = CompositeModel(variables=variables, prior_mean=mean, prior_cov=cov,
                                noise_prior=noise, noise_fixed=True, calibrate=True).fit(X, y)
         profiles[ep] = Profile(ep, "observations", len(y), model, ep_defaults,
-                               FitState(alone[ep], digests[ep]), explore)
+                               FitState(alone[ep], digests[ep]), explore,
+                               learned_shape=pool is fleet)
     if unobserved:
         pool = fleet if fleet is not None else reference
         models = pool.prior_models([features[eps[0]] for eps in unobserved.values()])
         for eps, (model, explore) in zip(unobserved.values(), models):
             for ep in eps:
                 profiles[ep] = Profile(ep, "hardware prior", 0, model, defaults,
-                                       explore=explore)
+                                       explore=explore, learned_shape=pool is fleet)
     return {ep: profiles[ep] for ep in hardware}
 
 

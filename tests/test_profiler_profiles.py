@@ -155,14 +155,27 @@ def test_only_an_endpoints_first_runs_trade_information_for_a_shorter_run():
     # jitter, so the 1.2 s run teaches a little (~5%) more than the 1.0 s ones.
     C = np.array([[1.0], [1.2], [1.0]])
 
-    def picks(runs: int, k: int = 1) -> list[int]:
+    def picks(runs: int, k: int = 1, learned: bool = True) -> list[int]:
         return design(C, C, np.array([1.0]), np.array([[0.05]]), 0.1, k, jitter=0.1,
-                      runs=np.full(len(C), runs))
+                      runs=np.full(len(C), runs), learned_shape=np.full(len(C), learned))
 
     assert picks(0) == picks(CHEAP_RUNS - 1) == [0]
     assert picks(CHEAP_RUNS) == [1]
     # Picks count as runs: the one that completes the cheap runs is short, the next not.
     assert picks(CHEAP_RUNS - 1, k=2) == [0, 1]
+    # With the reference law's shape (no other endpoint observed) no run is cheap.
+    assert picks(0, learned=False) == [1]
+
+
+def test_a_shape_is_learned_once_another_endpoint_has_runs():
+    hw = {ep: FLEET[ep] for ep in ("desk", "laptop", "pi3")}
+    nothing = fit_profiles([], hw)
+    assert not any(p.learned_shape for p in nothing.values())
+    # The only observed endpoint has the reference law's shape; the others learn desk's.
+    alone = fit_profiles(runs("desk"), hw)
+    assert [alone[ep].learned_shape for ep in hw] == [False, True, True]
+    both = fit_profiles(runs("desk") + runs("laptop", seed=1), hw)
+    assert all(p.learned_shape for p in both.values())
 
 
 def test_suggest_shares_one_budget_across_endpoints():

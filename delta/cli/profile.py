@@ -138,8 +138,9 @@ def suggest_command(
 ) -> None:
     """Choose the N candidates that most reduce predictive uncertainty, in run order.
 
-    An endpoint's first three runs: the shortest within 10% of the best gain;
-    later runs: the best gain.  With no observations: its calibration plan.
+    An endpoint's first three runs: the shortest within 10% of the best gain
+    (once another endpoint has runs); later runs: the best gain.  With no
+    observations: its calibration plan.
     """
     import numpy as np
 
