@@ -302,9 +302,10 @@ def main() -> None:
         for ep in sorted(set(curves[N_EXPERIMENTS[0]]["endpoint"])):
             gaps = []
             for c in curves.values():
-                mask = [e == ep for e in c["endpoint"]]
-                gaps.append(paired_gap(*([r for r, keep in zip(c[k], mask) if keep]
-                                         for k in ("designed", "random2n"))))
+                keep = [e == ep for e in c["endpoint"]]
+                designed = [r for r, k in zip(c["designed"], keep) if k]
+                random2n = [r for r, k in zip(c["random2n"], keep) if k]
+                gaps.append(paired_gap(designed, random2n))
             print(f"    {ep} only, d - r2n in points: " + "  ".join(
                 f"{g * 100:+.1f} [{lo * 100:+.1f}, {hi * 100:+.1f}]" for g, lo, hi in gaps))
         if exact:
