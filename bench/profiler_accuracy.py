@@ -15,7 +15,8 @@ configuration per (endpoint, model) for the noise floor.  The analysis prints:
   designed (``profiler.suggest``, refitted after each run) vs random selection of n and
   2n, averaged over seeds; profiles are fitted the way ``delta profile suggest`` and
   ``predict`` fit them (``delta.profiling.profiles_for``: the law has the variables the
-  runs or the configurations asked about vary); p10-p90 coverage and width; the
+  runs or the configurations asked about vary); p10-p90 coverage and width ((p90 - p10)
+  / p50: the median over splits, and the 90th percentile, the widest tenth); the
   designed - random-2n gap in median APE with a paired bootstrap interval over the
   splits (also per endpoint), and the measured seconds the chosen runs took (median per
   split: the calibration's cost);
@@ -167,13 +168,15 @@ def paired_gap(designed: list, random2n: list, draws: int = 2000) -> tuple[float
     return float(np.median(d) - np.median(r)), float(lo), float(hi)
 
 
-def summarise(runs: list) -> tuple[float, float, float, float]:
-    """Median APE (median over seeds of per-seed medians), mean APE, coverage, width."""
+def summarise(runs: list) -> tuple[float, float, float, float, float]:
+    """Median APE (median over seeds of per-seed medians), mean APE, coverage, and the
+    median and 90th percentile over the splits of each split's median width."""
     med = np.median([np.median(ape(q[:, 1], t)) for q, t in runs])
     mean = np.mean([np.mean(ape(q[:, 1], t)) for q, t in runs])
     cover = np.mean([np.mean((t >= q[:, 0]) & (t <= q[:, 2])) for q, t in runs])
-    width = np.median([np.median((q[:, 2] - q[:, 0]) / q[:, 1]) for q, t in runs])
-    return float(med), float(mean), float(cover), float(width)
+    width = [np.median((q[:, 2] - q[:, 0]) / q[:, 1]) for q, t in runs]
+    return (float(med), float(mean), float(cover), float(np.median(width)),
+            float(np.quantile(width, 0.9)))
 
 
 def cold_start(obs: list[Observation]) -> tuple[float, float, int]:
@@ -289,14 +292,15 @@ def main() -> None:
                  else "endpoint alone (reference-law prior)")
         print(f"\n{label}; held-out configurations, {len(seeds)} seeds x 2 endpoints")
         print(f"{'n':>3} {'designed med/mean APE':>22} {'random':>15} {'random 2n':>15} "
-              f"{'cover(d)':>9} {'width(d)':>9} {'cover(r)':>9} {'d - r2n [90% CI]':>22} "
+              f"{'cover(d)':>9} {'width(d) p50/p90':>17} {'cover(r)':>9} {'d - r2n [90% CI]':>22} "
               f"{'runs s d/r2n':>13}")
         curves = selection_curves(obs, hardware, with_fleet, seeds)
         for n, c in curves.items():
             d, r, r2 = (summarise(c[k]) for k in ("designed", "random", "random2n"))
             gap, lo, hi = paired_gap(c["designed"], c["random2n"])
             print(f"{n:>3} {d[0]:>10.1%} /{d[1]:>8.1%} {r[0]:>6.1%} /{r[1]:>6.1%} "
-                  f"{r2[0]:>6.1%} /{r2[1]:>6.1%} {d[2]:>9.0%} {d[3]:>9.2f} {r[2]:>9.0%} "
+                  f"{r2[0]:>6.1%} /{r2[1]:>6.1%} {d[2]:>9.0%} {d[3]:>11.2f}/{d[4]:<5.2f} "
+                  f"{r[2]:>9.0%} "
                   f"{gap:>+7.1%} [{lo:+.1%}, {hi:+.1%}] "
                   f"{np.median(c['designed_s']):>5.1f}/{np.median(c['random2n_s']):<5.1f}")
         for ep in sorted(set(curves[N_EXPERIMENTS[0]]["endpoint"])):

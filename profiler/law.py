@@ -23,6 +23,9 @@ Z90 = 1.2815515655446004  # standard normal 90th percentile
 DEFAULT_REL_SIGMA = 0.1
 SIGMA_PSEUDO_COUNT = 2.0
 MIN_REL_SIGMA = 0.02
+#: A run whose leverage exceeds this is left out by an actual refit, not the closed form
+#: (see :func:`loo_spread`).
+LOO_REFIT_LEVERAGE = 0.5
 
 
 class LinearLaw(RegressorMixin, BaseEstimator):
@@ -122,13 +125,13 @@ class LinearLaw(RegressorMixin, BaseEstimator):
             raise ValueError("durations must be positive and finite")
         mu, cov = self._prior(Phi, t)
         (self.coef_, self.cov_, self.sigma_, self.residual_spread_, self.dof_,
-         self.n_iter_) = fit_law(Phi, t, mu, cov, self.huber_c, self.max_iter, self.noise_prior,
-                              self.noise_fixed)
+         self.n_iter_, weights) = fit_law(Phi, t, mu, cov, self.huber_c, self.max_iter,
+                                          self.noise_prior, self.noise_fixed)
         self.n_obs_ = len(t)
         self.jitter_ = absolute_jitter(Phi @ self.coef_, t)
         self.loo_spread_ = 0.0
         if self.calibrate and len(t) > 1:
-            self.loo_spread_ = loo_spread(Phi, t, self.coef_, self.cov_, self.sigma_)
+            self.loo_spread_ = loo_spread(Phi, t, weights, self.coef_, self.cov_, mu, cov)
             # Only ever wider: the leave-one-out spread already holds the coefficients'
             # error at the runs, which the quantiles add again where data are thin.
             self.sigma_ = max(self.sigma_, shrunk_noise(self.loo_spread_, len(t),
@@ -178,12 +181,15 @@ def weak_prior_sd(Phi: NDArray, y: NDArray) -> NDArray:
 
 def fit_law(Phi: NDArray, t: NDArray, mu: NDArray, prior_cov: NDArray, huber_c: float = 1.5,
             max_iter: int = 20, noise_prior: float = DEFAULT_REL_SIGMA,
-            noise_fixed: bool = False) -> tuple[NDArray, NDArray, float, float, int, int]:
+            noise_fixed: bool = False
+            ) -> tuple[NDArray, NDArray, float, float, int, int, NDArray]:
     """MAP fit of ``t ~ Phi @ coef``, ``coef >= 0``.
 
-    Returns ``(coef, cov, sigma, residual_spread, dof, n_iter)``: the relative run noise
-    ``sigma`` is the residual spread shrunk towards ``noise_prior`` (or ``noise_prior``
-    itself when ``noise_fixed``); ``n_iter`` counts the least-squares solves.
+    Returns ``(coef, cov, sigma, residual_spread, dof, n_iter, weights)``: the relative run
+    noise ``sigma`` is the residual spread shrunk towards ``noise_prior`` (or
+    ``noise_prior`` itself when ``noise_fixed``); ``n_iter`` counts the least-squares
+    solves; ``weights`` are the runs' final least-squares weights (``1 / (sigma * pred)``,
+    Huber-reduced for outliers).
 
     The noise is multiplicative (relative residual ``r = (t - pred) / pred``) with spread
     ``sigma``; the prior ``N(mu, prior_cov)`` enters as pseudo-observations, so a handful
@@ -191,11 +197,7 @@ def fit_law(Phi: NDArray, t: NDArray, mu: NDArray, prior_cov: NDArray, huber_c: 
     """
     n, d = Phi.shape
     sigma = noise_prior
-    prior_prec = np.linalg.pinv(prior_cov, hermitian=True)
-    # Pseudo-observation rows U with U^T U = prior precision (eigen-root: PSD-safe).
-    ev, vec = np.linalg.eigh(0.5 * (prior_prec + prior_prec.T))
-    prior_rows = (vec * np.sqrt(np.maximum(ev, 0.0))).T
-    prior_rhs = prior_rows @ mu
+    prior_prec, prior_rows, prior_rhs = _prior_rows(mu, prior_cov)
     coef = np.maximum(mu, 0.0)
     hub = np.ones(n)
     robust, dof = 0.0, 0
@@ -241,7 +243,16 @@ def fit_law(Phi: NDArray, t: NDArray, mu: NDArray, prior_cov: NDArray, huber_c: 
     w = (np.sqrt(hub) / (sigma * level)) if n else np.zeros(0)
     precision = prior_prec + (Phi * (w**2)[:, None]).T @ Phi
     cov = np.linalg.pinv(precision, hermitian=True)
-    return coef, cov, sigma, robust, dof, n_iter
+    return coef, cov, sigma, robust, dof, n_iter, w
+
+
+def _prior_rows(mu: NDArray, prior_cov: NDArray) -> tuple[NDArray, NDArray, NDArray]:
+    """The prior's precision, and pseudo-observation rows ``U`` (``U.T @ U`` = that
+    precision; an eigen-root, PSD-safe) with their right-hand side ``U @ mu``."""
+    prior_prec = np.linalg.pinv(prior_cov, hermitian=True)
+    ev, vec = np.linalg.eigh(0.5 * (prior_prec + prior_prec.T))
+    rows = (vec * np.sqrt(np.maximum(ev, 0.0))).T
+    return prior_prec, rows, rows @ mu
 
 
 def prior_posteriors(mu: NDArray, prior_cov: NDArray) -> tuple[NDArray, NDArray, NDArray]:
@@ -260,18 +271,36 @@ def prior_posteriors(mu: NDArray, prior_cov: NDArray) -> tuple[NDArray, NDArray,
     return mu, cov, exact
 
 
-def loo_spread(Phi: NDArray, t: NDArray, coef: NDArray, cov: NDArray, sigma: float) -> float:
+def loo_spread(Phi: NDArray, t: NDArray, weights: NDArray, coef: NDArray, cov: NDArray,
+               mu: NDArray, prior_cov: NDArray) -> float:
     """Robust log-scale spread of the leave-one-out residuals of a fitted law.
 
-    For the (prior-regularised, relatively weighted) least squares the prediction at run
-    ``i`` without it is ``t_i - (t_i - pred_i) / (1 - h_i)``, with leverage
-    ``h_i = w_i^2 phi_i' cov phi_i``, ``w_i = 1 / (sigma pred_i)``; no refit.  The spread
-    is the root mean square of the log residuals, each capped at three robust deviations
-    (one preempted run must not make every interval useless).
+    ``weights``, ``coef`` and ``cov`` are :func:`fit_law`'s, ``mu`` and ``prior_cov`` its
+    prior.  For the (prior-regularised, weighted) least squares the prediction at run ``i``
+    without it is ``t_i - (t_i - pred_i) / (1 - h_i)``, with leverage
+    ``h_i = w_i^2 phi_i' cov phi_i`` (``w_i`` the fit's weight, a Huber reduction
+    included); no refit.  That closed form ignores that coefficients cannot go negative,
+    which is what holds a fit in place where a run carries a direction nearly alone (about
+    as many runs as the law has terms, and a prior that leaves the shape open): there
+    ``1 - h_i`` nears zero and the residual grows a hundredfold.  Runs with a leverage
+    above :data:`LOO_REFIT_LEVERAGE` are left out by an actual non-negative refit with the
+    same weights.  The spread is the root mean square of the log residuals, each capped at
+    three robust deviations (one preempted run must not make every interval useless).
     """
     pred = np.maximum(Phi @ coef, 1e-12)
-    h = np.einsum("ij,jk,ik->i", Phi, cov, Phi) / (sigma * pred) ** 2
+    h = np.einsum("ij,jk,ik->i", Phi, cov, Phi) * weights**2
     loo = t - (t - pred) / np.maximum(1.0 - h, 1e-3)
+    high = np.flatnonzero(h > LOO_REFIT_LEVERAGE)
+    if len(high):
+        _, prior_rows, prior_rhs = _prior_rows(mu, prior_cov)
+        A = np.vstack([Phi * weights[:, None], prior_rows])
+        b = np.concatenate([t * weights, prior_rhs])
+        keep = np.ones(len(A), dtype=bool)
+        for i in high:
+            keep[i] = False
+            without, _ = nnls(A[keep], b[keep], maxiter=50 * Phi.shape[1])
+            keep[i] = True
+            loo[i] = Phi[i] @ without
     r = np.log(t / np.maximum(loo, 1e-3 * t))
     mad = 1.4826 * _median(np.abs(r - _median(r)))
     return float(np.sqrt(np.mean(np.minimum(r**2, (3 * max(mad, MIN_REL_SIGMA)) ** 2))))
