@@ -14,12 +14,14 @@ Measuring candidate ``c`` shrinks the joint covariance by a rank-one update; the
 configurations the tuner will ask about (``queries``).  A run's noise is its relative
 noise plus an absolute jitter over its duration, the jitter the fleet's runs show
 (:func:`pooled_jitter`): where short runs are mostly start-up and scheduling jitter, they
-teach less.  On an endpoint with fewer than :data:`CHEAP_RUNS` runs and a law shape
-learned from other endpoints, candidates within ``tie`` of the best gain count as equally
-informative and the cheapest (shortest predicted run) wins, so a new endpoint is
-calibrated with short runs whenever they teach about as much; otherwise the gain
-decides, and cost only breaks exact ties.  Each pick updates the covariance before the
-next, so the k picks spread over the region instead of repeating one point.
+teach less.  While an endpoint explores the reference law's wider shape doubt, its relative
+noise is widened as much (:func:`_design_noise`).  On an endpoint with fewer than
+:data:`CHEAP_RUNS` runs and a law shape learned from other endpoints, candidates within
+``tie`` of the best gain count as equally informative and the cheapest (shortest
+predicted run) wins, so a new endpoint is calibrated with short runs whenever they teach
+about as much; otherwise the gain decides, and cost only breaks exact ties.  Each pick
+updates the covariance before the next, so the k picks spread over the region instead of
+repeating one point.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from numpy.typing import NDArray
 from scipy.linalg import block_diag
 
 from profiler.composite import FEATURES
-from profiler.profiles import Profile
+from profiler.profiles import EXPLORE_DOUBT, Profile
 
 #: Relative spread of the law's misfit (real runtimes stray from any simple law by tens of
 #: percent away from where it was fitted).
@@ -176,6 +178,27 @@ def _design_cov(profile: Profile) -> NDArray:
     return profile.model.cov_ if profile.explore is None else profile.explore
 
 
+def _design_noise(profile: Profile) -> float:
+    """The relative run noise design plans with.
+
+    While an endpoint explores the reference law's shape (no other endpoint observed), its
+    relative noise is widened by :data:`~profiler.profiles.EXPLORE_DOUBT` as the shape
+    doubt is, so that design weighs a run's noise against the shape as the fit will: the
+    fit keeps the narrower doubt, and runs that look almost noise-free against the wide
+    one were taken where the fit could not use them.  A learned shape explores at face
+    value: what it leaves open is how this endpoint strays from the others', a bias the
+    runs' noise does not blur.  Measured (``bench/profiler_accuracy.py``, endpoint alone,
+    designed n - random 2n in points for n = 2 / 3 / 4 / 6 / 8, development seeds
+    1000-1199): -0.5 / +1.2 / +1.0 / +0.3 / +0.4 and +0.5 / +0.8 / +0.7 / -0.4 / -0.4
+    before, -1.0 / -0.5 / +0.5 / -0.7 / -0.5 and -1.4 / -1.3 / 0.0 / -2.1 / -0.4 after.
+    For a learned shape the same widening measured worse (new endpoint, n = 3 / 6:
+    +1.0 / +0.8 against -0.1 / +0.3), and so did widening the absolute jitter too (alone,
+    n = 2: +2.6).
+    """
+    exploring_reference = profile.explore is not None and not profile.learned_shape
+    return profile.model.sigma_ * (EXPLORE_DOUBT if exploring_reference else 1.0)
+
+
 def suggest(profiles: Mapping[str, Profile], candidates: Sequence[tuple[str, NDArray]], k: int,
             queries: Sequence[tuple[str, NDArray]] | None = None) -> list[int]:
     """The ``k`` candidates to run next, over one or several endpoints, in order.
@@ -208,7 +231,7 @@ def suggest(profiles: Mapping[str, Profile], candidates: Sequence[tuple[str, NDA
             out[r, offsets[i]:offsets[i + 1]] = models[i].basis(np.atleast_2d(row))[0]
         return out
 
-    sigma = np.array([models[where[e]].sigma_ for e, _ in candidates])
+    sigma = np.array([_design_noise(profiles[e]) for e, _ in candidates])
     return design(stacked(candidates), stacked(queries),
                   np.concatenate([m.coef_ for m in models]),
                   block_diag(*[_design_cov(profiles[e]) for e in eps]), sigma, k,
