@@ -110,7 +110,9 @@ class Profile:
     explore: NDArray | None = None
     #: Whether the prior's shape was learned from other observed endpoints (``False``: the
     #: reference law's, until a second endpoint has been observed).  Only a learned shape
-    #: lets design calibrate with short runs (:data:`profiler.design.CHEAP_RUNS`).
+    #: lets design calibrate with short runs (:data:`profiler.design.CHEAP_RUNS`); only the
+    #: reference law's has design widen the run noise while exploring
+    #: (:func:`profiler.design._design_noise`).
     learned_shape: bool = True
 
     def rows(self, samples: ArrayLike, epochs: ArrayLike, batch_size: ArrayLike,
