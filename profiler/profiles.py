@@ -66,8 +66,12 @@ EXPLORE_DOUBT = 4.0
 REFERENCE_NOISE = 0.3
 #: Log-scale spread of a prior that rests on no observations at all.
 UNCALIBRATED_SIGMA = 1.0
-#: Prior spread every coefficient keeps, as a fraction of the weak default prior's.
+#: Prior spread every work coefficient (and a term no run has exercised) keeps, as a
+#: fraction of the weak default prior's.
 FLOOR_FRACTION = 0.005
+#: Prior spread every fixed cost (start-up, build per Mparam, per MB) keeps: this fraction
+#: of a typical run at the largest configuration seen (see :meth:`_FleetPrior._floor`).
+FIXED_COST_FLOOR = 0.05
 #: Configuration rows used to compare endpoints' speed (the most recent of them).
 MAX_REFERENCE_ROWS = 200
 #: The configuration that stands in for them before anyone has run anything (samples,
@@ -334,14 +338,32 @@ class _FleetPrior:
         return mean, cov * power, wide - WA @ np.linalg.solve(A @ WA + np.eye(len(y)), WA.T)
 
     def _floor(self, typical: float) -> NDArray:
-        """Least prior spread per coefficient for an endpoint whose runs take ``typical``."""
-        # Overhead terms keep their spread around the pool's line; work terms get a floor,
-        # and so does a term no run has exercised (model size when none was recorded but
-        # a query asks about it): with a spread of zero its prior would say nothing, not
-        # "zero", and the fit could give it any value.
+        """Least prior spread per coefficient for an endpoint whose runs take ``typical``.
+
+        Work terms keep a fraction of the weak default prior's spread, and so does a term
+        no run has exercised (model size when none was recorded but a query asks about
+        it): with a spread of zero its prior would say nothing, not "zero", and the fit
+        could give it any value.  A fixed cost keeps :data:`FIXED_COST_FLOOR` of a typical
+        run at the largest configuration seen.  The pool's doubt about a coefficient is
+        relative to the pool's value, so a fixed cost the pool shows as next to none (a
+        larger model's build time beside an endpoint where threads hid it) had next to no
+        doubt, and the endpoint's own runs could never teach it.  Beside a pool that fit
+        0.05 s per Mparam of build, an endpoint with 2 s per Mparam predicted its larger
+        model 23% off after 8 runs and still 16% after 30; with the floor 6.5% and 3.3%,
+        as from its runs alone (6.2%, 3.5%); ``bench/profiler_accuracy.py``, new endpoint
+        after 4 / 6 / 8 designed runs: 13.3 / 13.0 / 12.5% -> 12.8 / 12.3 / 12.3% median
+        APE, the widest tenth of p10-p90 after 2 runs 1.6 -> 1.05 times the median
+        (an endpoint alone: unchanged).  Where the pool's value was exactly zero, the
+        doubt was so small that the fit's pseudo-inverse dropped the prior there while
+        design took the cost as known.  (Scaled by the median configuration instead, the
+        floor of a cost per Mparam was ~15 s when most runs had the small model, and p10-
+        p90 of an endpoint alone spanned a factor of 5-7 in a tenth of the bench's splits.)
+        """
         unseen = ~(self.ref_basis != 0).any(axis=0)
+        largest = np.abs(self.ref_basis).max(axis=0)
         return np.where(self.scaled | unseen,
-                        FLOOR_FRACTION * weak_prior_sd(self.ref_basis, np.array([typical])), 0.0)
+                        FLOOR_FRACTION * weak_prior_sd(self.ref_basis, np.array([typical])),
+                        FIXED_COST_FLOOR * typical / np.maximum(largest, 1e-12))
 
     def prior_models(self, features: list[NDArray]) -> list[tuple[CompositeModel, NDArray]]:
         """Fitted models of endpoints without runs, one per row of hardware ``features``,

@@ -3,8 +3,9 @@
 ``tests/data/fit_profiles_reference.json`` holds predictions captured on small fleets:
 first from the quadratic implementation the linear one replaced (a refit of the others
 per endpoint), re-captured when the model itself changed (overhead as a line in the
-speed, the first-principles reference law, leave-one-out calibrated noise); any other
-change to the fast path must keep reproducing them.
+speed, the first-principles reference law, leave-one-out calibrated noise, a floor on
+every fixed cost's prior spread); any other change to the fast path must keep
+reproducing them.
 """
 
 from __future__ import annotations

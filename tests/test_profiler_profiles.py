@@ -103,6 +103,34 @@ def test_own_runs_take_over_from_the_prior_without_a_cliff():
     assert widths[-1] < widths[0]
 
 
+def test_own_runs_teach_a_fixed_cost_the_other_endpoints_do_not_show():
+    # Beside an endpoint whose larger model builds for free (its fit finds ~0.05 s per
+    # million parameters, noise), a new one pays 2 s per million: its runs must say so.
+    def law(samples, epochs, batch, mparams, build_s):
+        return (0.15 + build_s * mparams + 0.045 * epochs
+                + 1e-3 * epochs * np.ceil(samples / batch) + 2e-6 * samples * epochs)
+
+    def runs(ep: str, build_s: float, n: int, seed: int) -> list[Observation]:
+        rng = np.random.default_rng(seed)
+        out = []
+        for _ in range(n):
+            s, e = int(rng.choice([100, 250, 600, 1400])), int(rng.choice([1, 2, 5, 10]))
+            b, mp = int(rng.choice([16, 32, 128])), int(rng.choice([2410, 85002]))
+            out.append(Observation(endpoint=ep, samples=s, epochs=e, batch_size=b,
+                                   model_params=mp, seconds=law(s, e, b, mp / 1e6, build_s)
+                                   * rng.lognormal(0, 0.05)))
+        return out
+
+    hw = {"free": HardwareSpec(cores=2, clock_ghz=2.0), "new": HardwareSpec(cores=1, clock_ghz=2.0)}
+    prof = fit_profiles(runs("free", 0.0, 60, seed=1) + runs("new", 2.0, 12, seed=2), hw)["new"]
+    build = dict(zip(prof.model.terms, prof.model.coef_))["per_mparam_s"]
+    assert build == pytest.approx(2.0, rel=0.25)  # 0.18 when the pool's doubt held it
+    grid = [(s, e, b) for s in (100, 600, 1400) for e in (1, 5) for b in (16, 128)]
+    truth = np.array([law(s, e, b, 0.085002, 2.0) for s, e, b in grid])
+    p50 = np.array([prof.predict(s, e, b, model_params=85002).p50 for s, e, b in grid])
+    assert np.median(np.abs(p50 / truth - 1)) < 0.08  # 19% when it could not
+
+
 def test_a_preempted_run_does_not_wreck_a_profile():
     own = runs("laptop")
     hw = {"laptop": FLEET["laptop"]}
