@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from delta.errors import InfeasibleError
-from tests.test_tuner import KNOWN, LawProfile, by_endpoint, clear_case, problems, site
-from tuner import make_plan
+from tests.test_tuner import CLOUD, KNOWN, LawProfile, by_endpoint, clear_case, problems, site
+from tuner import RoundSpec, make_plan
 
 # $3.60/h: a dollar figure is a thousandth of the seconds billed.
 PRICE = 3.6
@@ -119,3 +119,24 @@ def test_idle_hosts_keep_every_constraint(case):
                  for m in plan.moves) / problem.rounds
     assert plan.round.usd == pytest.approx(sum(a.predicted_usd for a in plan.assignments)
                                            + egress, rel=1e-6, abs=1e-9)
+
+
+def test_a_site_that_trains_nothing_holds_no_instance():
+    # Found by test_idle_hosts_keep_every_constraint: "e2" cannot finish one sample by the
+    # deadline anywhere, and the layout that sent it to the instance billed the instance
+    # (and counted a move) for a site that sat the round out.
+    tiny = {"samples": 1, "bytes": 0, "bandwidth_mbps": 1.0, "latency_ms": 0.0}
+    p, _ = clear_case(endpoints=(
+        site("e0", **tiny), site("e1", **tiny), site("e2", **tiny),
+        site("idle", samples=0, movable=False)), round=RoundSpec(samples=1, epochs=1),
+        rounds=1, exchange_usd_per_hour=2.0,
+        candidates=(replace(CLOUD, id="c0", market="spot", price_per_hour=1.0, startup_s=0.0),))
+    prof = {"e0": LawProfile("e0", 1.0, 1e-5), "e1": LawProfile("e1", 1.0, 2 ** -7),
+            "e2": LawProfile("e2", 2.0, 2 ** -7, per_epoch=0.05),
+            "c0": LawProfile("c0", 2.0, 2 ** -7), "idle": LawProfile("idle", 0.5, 1e-3)}
+    plan = make_plan(p, prof, deadline_s=2.0, n_trials=20, seed=1)
+    assert [d[0] for d in plan.dropped] == ["e2"]
+    assert all(m.to != "c0" for m in plan.moves)
+    assert plan.round.usd == pytest.approx(sum(a.predicted_usd for a in plan.assignments))
+    (chosen,) = [pt for pt in plan.pareto if pt.chosen]
+    assert chosen.moves == len(plan.moves) and chosen.usd == plan.round.usd

@@ -320,6 +320,9 @@ def evaluate(ctx: Context, counts: tuple[int, ...], scale: float = 1.0) -> Outco
     else:
         s, e = solve_work(p.policy, o, c, k, ctx.s0, ctx.held, scale * ctx.baseline_work, r)
     part = (e > 0) & (s > 0)
+    # A site that trains nothing this round moves nowhere and holds no instance.
+    via = np.where(part, via, -1)
+    used = [(t, sel[part[sel]]) for t, sel in used if part[sel].any()]
     sec = o + (c + k * s) * e
     makespan = float(np.max(sec[part])) if part.any() else math.inf
     # Endpoints bill their declared price for the time they train; a shared host's time
