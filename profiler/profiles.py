@@ -352,8 +352,8 @@ class _FleetPrior:
         model 23% off after 8 runs and still 16% after 30; with the floor 6.5% and 3.3%,
         as from its runs alone (6.2%, 3.5%); ``bench/profiler_accuracy.py``, new endpoint
         after 4 / 6 / 8 designed runs: 13.3 / 13.0 / 12.5% -> 12.8 / 12.3 / 12.3% median
-        APE, the widest tenth of p10-p90 after 2 runs 1.6 -> 1.05 times the median
-        (an endpoint alone: unchanged).  Where the pool's value was exactly zero, the
+        APE, and after 2 runs the widest tenth of intervals 1.6 -> 1.05 (p90 - p10 over
+        p50; an endpoint alone: unchanged).  Where the pool's value was exactly zero, the
         doubt was so small that the fit's pseudo-inverse dropped the prior there while
         design took the cost as known.  (Scaled by the median configuration instead, the
         floor of a cost per Mparam was ~15 s when most runs had the small model, and p10-
