@@ -27,6 +27,19 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
+@pytest.fixture
+def bench_grid():
+    """The bench's real runs (``bench/data/profiler_grid.csv``) without its repeats, and the
+    hardware of its two endpoints as the bench describes them."""
+    from delta.observations import read_observations
+    from profiler import HardwareSpec
+
+    grid = [o for o in read_observations(ROOT / "bench" / "data" / "profiler_grid.csv")
+            if not o.extra.get("repeat")]
+    return grid, {ep: HardwareSpec(cores=int(ep[-1]), clock_ghz=2.0, memory_gb=4.0)
+                  for ep in ("local-t1", "local-t2")}
+
+
 def run_delta(*args: str, env: dict | None = None, cwd: Path | None = None):
     """Run the real ``delta`` console script; returns the CompletedProcess."""
     exe = Path(sys.executable).parent / "delta"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -229,19 +228,15 @@ def test_suggest_shares_one_budget_across_endpoints():
     assert all(cands[i][0] == "pi3" for i in picks[:2])
 
 
-def test_a_calibration_plan_explores_a_shape_the_fleet_does_not_share(monkeypatch):
+def test_a_calibration_plan_explores_a_shape_the_fleet_does_not_share(monkeypatch, bench_grid):
     """Real runs (the bench's grid): with two threads the larger model costs no more per
     step, with one thread it doubles it, so neither endpoint's shape is the other's.
     Planned with the shape doubt its predictions take, a new endpoint's first two runs were
     both of the larger model; design plans with a wider doubt until the endpoint has as
     many runs as its law has terms (``Profile.explore``), and predictions do not change."""
     import profiler.profiles
-    from delta.observations import read_observations
 
-    grid = [o for o in read_observations(Path(__file__).parents[1] / "bench" / "data"
-                                         / "profiler_grid.csv") if not o.extra.get("repeat")]
-    hw = {ep: HardwareSpec(cores=int(ep[-1]), clock_ghz=2.0, memory_gb=4.0)
-          for ep in ("local-t1", "local-t2")}
+    grid, hw = bench_grid
 
     def plan(new: str, old: str, runs: int = 0) -> tuple[set[int], np.ndarray, object]:
         mine = [o for o in grid if o.endpoint == new]

@@ -145,20 +145,13 @@ def test_calibration_only_widens_and_extrapolation_widens_more():
     assert q[1, 2] / q[1, 0] > q[0, 2] / q[0, 0]
 
 
-def test_as_many_runs_as_terms_keep_intervals_at_the_runs_spread():
+def test_as_many_runs_as_terms_keep_intervals_at_the_runs_spread(bench_grid):
     # The bench grid's one-thread endpoint, new beside the fully observed two-thread one,
     # after seven designed runs, as many as its law has terms: each run carries a
     # direction of the fit nearly alone.  Left out by the closed form, which ignores that
     # coefficients cannot go negative, a run's residual came out ~100x too large and
     # p10-p90 spanned a factor of ~2000 over the rest of the grid.
-    from pathlib import Path
-
-    from delta.observations import read_observations
-
-    grid = [o for o in read_observations(Path(__file__).parents[1] / "bench" / "data"
-                                         / "profiler_grid.csv") if not o.extra.get("repeat")]
-    hw = {ep: HardwareSpec(cores=int(ep[-1]), clock_ghz=2.0, memory_gb=4.0)
-          for ep in ("local-t1", "local-t2")}
+    grid, hw = bench_grid
     picked = {(600, 1, 32, 2410), (250, 5, 32, 85002), (1400, 5, 32, 85002),
               (1400, 10, 16, 2410), (1400, 10, 128, 85002), (1400, 5, 128, 2410),
               (100, 10, 128, 2410)}
