@@ -7,10 +7,14 @@
 The grid (``bench/data/profiler_grid.csv``, made by ``bench/profiler_grid.py``) is
 ``delta.fl.task.train_task`` on this machine over samples x epochs x batch size x two
 model sizes, on two "endpoints": TensorFlow with 1 and with 2 threads, plus repeats of one
-configuration per (endpoint, model) for the noise floor.  The analysis prints:
+configuration per (endpoint, model) for the noise floor; measured four times over (each
+measurement its own worker processes, whose speeds differ by tens of percent), and every
+figure below is pooled over the measurements, each analysed on its own.  The analysis
+prints:
 
 - noise floor: APE of single repeated runs against their configuration's median, and the
-  cross-validated APE of a flexible model (gradient boosting) on the whole grid;
+  cross-validated APE of a flexible model (gradient boosting) on the whole grid (both
+  within each measurement);
 - median / mean APE on held-out configurations against the number of experiments, for
   designed (``profiler.suggest``, refitted after each run) vs random selection of n and
   2n, averaged over seeds; profiles are fitted the way ``delta profile suggest`` and
@@ -18,7 +22,8 @@ configuration per (endpoint, model) for the noise floor.  The analysis prints:
   runs or the configurations asked about vary); p10-p90 coverage and width ((p90 - p10)
   / p50: the median over splits, and the 90th percentile, the widest tenth); the
   designed - random-2n gap in median APE with a paired bootstrap interval over the
-  splits (also per endpoint), and the measured seconds the chosen runs took (median per
+  splits (also per endpoint and per measurement: one measurement's worker processes move
+  the gap by a point or so), and the measured seconds the chosen runs took (median per
   split: the calibration's cost);
 - cold start: an emulated fleet (the FLoX testbed's hardware, durations = real runs x the
   emulator's hidden speed) where each endpoint is predicted from hardware alone and ranked
@@ -34,6 +39,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import itertools
 import sys
 import time
 from pathlib import Path
@@ -52,8 +58,9 @@ from profiler.composite import FEATURES
 GRID = HERE / "data" / "profiler_grid.csv"
 N_EXPERIMENTS = (2, 3, 4, 6, 8)
 #: Splits are many so that the designed - random-2n gaps, a point or so, are resolved:
-#: with 60 seeds the 90% interval spans about +-1.5 points, with 200 about +-0.7.
-SEEDS = 200
+#: with 60 splits per endpoint the 90% interval spans about +-1.5 points, with 200 about
+#: +-0.7.  Seeds per measurement: 4 measurements x 50 seeds = 200 splits per endpoint.
+SEEDS = 50
 HELD_OUT = 0.5
 
 
@@ -65,26 +72,38 @@ def row(o: Observation) -> np.ndarray:
     return np.array([getattr(o, f) for f in FEATURES], dtype=float)
 
 
+def measurements(obs: list[Observation]) -> list[list[Observation]]:
+    """The grid's runs per measurement (``measurement`` column; one if it has none)."""
+    out: dict[float, list[Observation]] = {}
+    for o in obs:
+        out.setdefault(o.extra.get("measurement", 0.0), []).append(o)
+    return [out[m] for m in sorted(out)]
+
+
 def noise_floor(obs: list[Observation]) -> tuple[float, float]:
-    """Median APE of repeated runs vs their median, and of a flexible CV model."""
+    """Median APE of repeated runs vs their median, and of a flexible CV model (each
+    within one measurement)."""
     from sklearn.ensemble import GradientBoostingRegressor
     from sklearn.model_selection import KFold, cross_val_predict
 
-    errs = []
+    errs, cv_errs = [], []
     groups: dict[tuple, list[float]] = {}
     for o in obs:
         if o.extra.get("repeat"):
-            groups.setdefault((o.endpoint, *row(o)), []).append(o.seconds)
+            key = (o.extra.get("measurement", 0.0), o.endpoint, *row(o))
+            groups.setdefault(key, []).append(o.seconds)
     for ts in groups.values():
         t = np.array(ts)
         errs.extend(ape(np.full(len(t), np.median(t)), t))
-    grid = [o for o in obs if not o.extra.get("repeat")]
-    X = np.array([row(o) for o in grid])
-    y = np.log([o.seconds for o in grid])
-    gb = GradientBoostingRegressor(n_estimators=200, max_depth=3, learning_rate=0.05,
-                                   random_state=0)
-    pred = cross_val_predict(gb, X, y, cv=KFold(10, shuffle=True, random_state=0))
-    return float(np.median(errs)), float(np.median(ape(np.exp(pred), np.exp(y))))
+    for runs in measurements(obs):
+        grid = [o for o in runs if not o.extra.get("repeat")]
+        X = np.array([row(o) for o in grid])
+        y = np.log([o.seconds for o in grid])
+        gb = GradientBoostingRegressor(n_estimators=200, max_depth=3, learning_rate=0.05,
+                                       random_state=0)
+        pred = cross_val_predict(gb, X, y, cv=KFold(10, shuffle=True, random_state=0))
+        cv_errs.extend(ape(np.exp(pred), np.exp(y)))
+    return float(np.median(errs)), float(np.median(cv_errs))
 
 
 def everything_cv(obs: list[Observation], hardware: dict) -> float:
@@ -92,8 +111,8 @@ def everything_cv(obs: list[Observation], hardware: dict) -> float:
     from sklearn.model_selection import KFold
 
     errs = []
-    for ep in hardware:
-        mine = [o for o in obs if o.endpoint == ep and not o.extra.get("repeat")]
+    for ep, runs in itertools.product(hardware, measurements(obs)):
+        mine = [o for o in runs if o.endpoint == ep and not o.extra.get("repeat")]
         for train, test in KFold(10, shuffle=True, random_state=0).split(mine):
             q, t = evaluate([], {ep: hardware[ep]}, ep, [mine[i] for i in train],
                             [mine[i] for i in test])
@@ -117,47 +136,57 @@ def evaluate(fleet: list[Observation], hardware: dict, ep: str, chosen: list[Obs
 
 def selection_curves(obs: list[Observation], hardware: dict, with_fleet: bool,
                      seeds: range) -> dict:
-    """Per n, one entry per split (seed, endpoint): designed and random predictions of the
-    held-out runs, the seconds the chosen runs took, and the endpoint."""
+    """Per n, one entry per split (measurement, endpoint, seed): designed and random
+    predictions of the held-out runs, the seconds the chosen runs took, the endpoint and
+    the measurement; the fleet is the other endpoints of the same measurement."""
     out: dict = {n: {"designed": [], "random": [], "random2n": [], "designed_s": [],
-                     "random2n_s": [], "endpoint": []} for n in N_EXPERIMENTS}
-    grid = [o for o in obs if not o.extra.get("repeat")]
-    for ep in sorted({o.endpoint for o in grid}):
-        mine = [o for o in grid if o.endpoint == ep]
-        fleet = [o for o in grid if o.endpoint != ep] if with_fleet else []
-        hw = hardware if with_fleet else {ep: hardware[ep]}
-        for seed in seeds:
-            rng = np.random.default_rng(seed)
-            order = rng.permutation(len(mine))
-            n_test = int(HELD_OUT * len(mine))
-            test = [mine[i] for i in order[:n_test]]
-            pool = [mine[i] for i in order[n_test:]]
-            queries = [(ep, row(o)) for o in mine]  # the region the tuner asks about
-            chosen: list[Observation] = []
-            while True:
-                # One fit per step: it answers the test set and chooses the next run.
-                profs = profiles_for(fleet + chosen, hw, mine, "train", "bench")
-                if len(chosen) in out:
-                    out[len(chosen)]["designed"].append(answer(profs[ep], test))
-                    out[len(chosen)]["designed_s"].append(sum(o.seconds for o in chosen))
-                if len(chosen) == max(N_EXPERIMENTS):
-                    break
-                left = [o for o in pool if o not in chosen]
-                chosen.append(left[suggest(profs, [(ep, row(o)) for o in left], 1, queries)[0]])
-            for n in N_EXPERIMENTS:
-                out[n]["endpoint"].append(ep)
-                for key, m in (("random", n), ("random2n", 2 * n)):
-                    picks = [pool[i] for i in rng.permutation(len(pool))[:m]]
-                    out[n][key].append(evaluate(fleet, hw, ep, picks, test, mine))
-                    if key == "random2n":
-                        out[n]["random2n_s"].append(sum(o.seconds for o in picks))
+                     "random2n_s": [], "endpoint": [], "measurement": []}
+                 for n in N_EXPERIMENTS}
+    for m, runs in enumerate(measurements(obs)):
+        grid = [o for o in runs if not o.extra.get("repeat")]
+        for ep in sorted({o.endpoint for o in grid}):
+            _split_curves(out, m, ep, grid, hardware, with_fleet, seeds)
     return out
+
+
+def _split_curves(out: dict, m: int, ep: str, grid: list[Observation], hardware: dict,
+                  with_fleet: bool, seeds: range) -> None:
+    """:func:`selection_curves` of endpoint ``ep`` in measurement ``m`` (``grid``)."""
+    mine = [o for o in grid if o.endpoint == ep]
+    fleet = [o for o in grid if o.endpoint != ep] if with_fleet else []
+    hw = hardware if with_fleet else {ep: hardware[ep]}
+    for seed in seeds:
+        rng = np.random.default_rng(seed)
+        order = rng.permutation(len(mine))
+        n_test = int(HELD_OUT * len(mine))
+        test = [mine[i] for i in order[:n_test]]
+        pool = [mine[i] for i in order[n_test:]]
+        queries = [(ep, row(o)) for o in mine]  # the region the tuner asks about
+        chosen: list[Observation] = []
+        while True:
+            # One fit per step: it answers the test set and chooses the next run.
+            profs = profiles_for(fleet + chosen, hw, mine, "train", "bench")
+            if len(chosen) in out:
+                out[len(chosen)]["designed"].append(answer(profs[ep], test))
+                out[len(chosen)]["designed_s"].append(sum(o.seconds for o in chosen))
+            if len(chosen) == max(N_EXPERIMENTS):
+                break
+            left = [o for o in pool if o not in chosen]
+            chosen.append(left[suggest(profs, [(ep, row(o)) for o in left], 1, queries)[0]])
+        for n in N_EXPERIMENTS:
+            out[n]["endpoint"].append(ep)
+            out[n]["measurement"].append(m)
+            for key, size in (("random", n), ("random2n", 2 * n)):
+                picks = [pool[i] for i in rng.permutation(len(pool))[:size]]
+                out[n][key].append(evaluate(fleet, hw, ep, picks, test, mine))
+                if key == "random2n":
+                    out[n]["random2n_s"].append(sum(o.seconds for o in picks))
 
 
 def paired_gap(designed: list, random2n: list, draws: int = 2000) -> tuple[float, float, float]:
     """Designed minus random-2n median APE, and a 90% bootstrap interval over the runs.
 
-    Both selections share each run's split (seed, endpoint), so runs are resampled in
+    Both selections share each run's split (measurement, endpoint, seed), so runs are resampled in
     pairs: the interval says whether a gap is larger than what the splits alone make.
     """
     d = np.array([np.median(ape(q[:, 1], t)) for q, t in designed])
@@ -187,7 +216,8 @@ def cold_start(obs: list[Observation]) -> tuple[float, float, int]:
     p50, and the number of pairs.
     """
     tb = yaml.safe_load((HERE.parent / "examples" / "flox-testbed.yaml").read_text())
-    base = [o for o in obs if o.endpoint == "local-t1" and not o.extra.get("repeat")]
+    base = [o for o in measurements(obs)[0]
+            if o.endpoint == "local-t1" and not o.extra.get("repeat")]
     speed, hardware, fleet = {}, {}, []
     for e in tb["endpoints"]:
         speed[e["id"]] = float(e["executor"]["speed"])
@@ -213,12 +243,12 @@ def cold_start(obs: list[Observation]) -> tuple[float, float, int]:
 
 
 def exact_law(obs: list[Observation], hardware: dict, sd: float) -> list[Observation]:
-    """The grid's runs with durations drawn from each endpoint's whole-grid law."""
+    """The grid's runs with durations drawn from each endpoint's whole-grid law (per
+    measurement)."""
     rng = np.random.default_rng(0)
-    grid = [o for o in obs if not o.extra.get("repeat")]
     out = []
-    for ep in sorted(hardware):
-        mine = [o for o in grid if o.endpoint == ep]
+    for ep, runs in itertools.product(sorted(hardware), measurements(obs)):
+        mine = [o for o in runs if o.endpoint == ep and not o.extra.get("repeat")]
         law = fit_profiles(mine, {ep: hardware[ep]})[ep].quantiles(np.array([row(o) for o in mine]))
         out += [dataclasses.replace(o, seconds=float(t * np.exp(sd * rng.standard_normal())))
                 for o, t in zip(mine, law[:, 1])]
@@ -231,7 +261,8 @@ def refit_cost(obs: list[Observation]) -> tuple[float, float, float]:
     Returns median seconds of ``fit_profiles`` from scratch, incremental (``previous=``
     the last round's profiles) and the largest relative difference of their p50s.
     """
-    base = [o for o in obs if o.endpoint == "local-t1" and not o.extra.get("repeat")]
+    base = [o for o in measurements(obs)[0]
+            if o.endpoint == "local-t1" and not o.extra.get("repeat")]
 
     def runs(i: int, lo: int, hi: int) -> list[Observation]:
         return [Observation(endpoint=f"e{i}", seconds=o.seconds * (1 + i % 7),
@@ -290,7 +321,8 @@ def main() -> None:
     for with_fleet in (True, False):
         label = ("new endpoint, other endpoint fully observed (fleet prior)" if with_fleet
                  else "endpoint alone (reference-law prior)")
-        print(f"\n{label}; held-out configurations, {len(seeds)} seeds x 2 endpoints")
+        print(f"\n{label}; held-out configurations, {len(seeds)} seeds x "
+              f"{len(hardware)} endpoints x {len(measurements(obs))} measurements")
         print(f"{'n':>3} {'designed med/mean APE':>22} {'random':>15} {'random 2n':>15} "
               f"{'cover(d)':>9} {'width(d) p50/p90':>17} {'cover(r)':>9} {'d - r2n [90% CI]':>22} "
               f"{'runs s d/r2n':>13}")
@@ -303,15 +335,17 @@ def main() -> None:
                   f"{r[2]:>9.0%} "
                   f"{gap:>+7.1%} [{lo:+.1%}, {hi:+.1%}] "
                   f"{np.median(c['designed_s']):>5.1f}/{np.median(c['random2n_s']):<5.1f}")
-        for ep in sorted(set(curves[N_EXPERIMENTS[0]]["endpoint"])):
-            gaps = []
-            for c in curves.values():
-                keep = [e == ep for e in c["endpoint"]]
-                designed = [r for r, k in zip(c["designed"], keep) if k]
-                random2n = [r for r, k in zip(c["random2n"], keep) if k]
-                gaps.append(paired_gap(designed, random2n))
-            print(f"    {ep} only, d - r2n in points: " + "  ".join(
-                f"{g * 100:+.1f} [{lo * 100:+.1f}, {hi * 100:+.1f}]" for g, lo, hi in gaps))
+        for by in ("endpoint", "measurement"):
+            for value in sorted(set(curves[N_EXPERIMENTS[0]][by])):
+                gaps = []
+                for c in curves.values():
+                    keep = [v == value for v in c[by]]
+                    designed = [r for r, k in zip(c["designed"], keep) if k]
+                    random2n = [r for r, k in zip(c["random2n"], keep) if k]
+                    gaps.append(paired_gap(designed, random2n))
+                name = value if by == "endpoint" else f"measurement {value}"
+                print(f"    {name} only, d - r2n in points: " + "  ".join(
+                    f"{g * 100:+.1f} [{lo * 100:+.1f}, {hi * 100:+.1f}]" for g, lo, hi in gaps))
         if exact:
             continue
         d6 = summarise(curves[6]["designed"])[0]

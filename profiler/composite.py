@@ -13,8 +13,8 @@ by :func:`profiler.law.fit_law` — and its posterior covariance drives the pred
 quantiles and experiment design.  Variables that never vary in the data are left out (a
 constant factor is absorbed by the others).  The per-epoch cost (callbacks, a fresh
 dataset iterator) is measured to be neither dearer for a larger model nor shared by
-threads (~0.046 s with one thread, ~0.043 s with two, the same for both model sizes):
-it is a term of its own, outside the products.
+threads (~0.034 s with one thread, ~0.033 s with two, the same for both model sizes; the
+bench grid's four measurements): it is a term of its own, outside the products.
 """
 
 from __future__ import annotations

@@ -52,14 +52,15 @@ REFERENCE_SHAPE_SPREAD = 1.0
 REFERENCE = "<reference law>"
 #: Experiment design for an endpoint with fewer runs than its law has terms plans with
 #: this many times the shape doubt that its predictions take.  How far an endpoint's shape
-#: strays from the others' is itself unknown (one more thread can double a per-step cost
-#: and remove the model size's), and no covariance shows it: until its runs alone can tell
-#: every term, the prior's shape carries some directions of the prediction, so design
-#: should spread over all the shape may be, or the first runs can all land where they
-#: cannot tell the shapes apart (measured: three runs of the larger model before the
-#: first of the smaller; and where the runs follow a law exactly, ``bench/profiler_accuracy.py
-#: --exact-law 0.18``, a new endpoint's four designed runs erred 18.6% against four random
-#: runs' 17.4%, and 16.9% once design kept exploring).
+#: strays from the others' is itself unknown (an accelerator, or another build of the
+#: framework, can double a per-step cost or remove the model size's), and no covariance
+#: shows it: until its runs alone can tell every term, the prior's shape carries some
+#: directions of the prediction, so design should spread over all the shape may be, or the
+#: first runs can all land where they cannot tell the shapes apart (measured on the first
+#: bench grid: three runs of the larger model before the first of the smaller; and where
+#: the runs follow a law exactly, ``bench/profiler_accuracy.py --exact-law 0.18``, a new
+#: endpoint's four designed runs erred 18.6% against four random runs' 17.4%, and 16.9%
+#: once design kept exploring).
 EXPLORE_DOUBT = 4.0
 #: Run-to-run noise assumed before any endpoint has shown its own (training tasks on shared
 #: machines vary by tens of percent).

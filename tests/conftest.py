@@ -27,17 +27,45 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
-@pytest.fixture
-def bench_grid():
-    """The bench's real runs (``bench/data/profiler_grid.csv``) without its repeats, and the
-    hardware of its two endpoints as the bench describes them."""
-    from delta.observations import read_observations
-    from profiler import HardwareSpec
+#: Two laws that differ in shape (coefficients of the composite model with work, batch and
+#: model size): the larger model costs "steep" a build and per-step time, "flat" nothing.
+#: They are what the first bench grid fitted for its one- and two-thread endpoints, whose
+#: model sizes each ran in their own worker processes; measured with both sizes in every
+#: process the two shapes agree (``bench/profiler_grid.py``), but endpoints whose shapes
+#: differ this way (a GPU beside a CPU) are what exploration is for.
+TWO_SHAPES = {"flat": (0.169, 0.0, 0.0427, 0.00205, 0.0, 1e-5, 0.0),
+              "steep": (0.157, 0.368, 0.0457, 0.00109, 0.0151, 0.0, 0.00027)}
 
-    grid = [o for o in read_observations(ROOT / "bench" / "data" / "profiler_grid.csv")
-            if not o.extra.get("repeat")]
-    return grid, {ep: HardwareSpec(cores=int(ep[-1]), clock_ghz=2.0, memory_gb=4.0)
-                  for ep in ("local-t1", "local-t2")}
+
+@pytest.fixture
+def two_shapes():
+    """``make(noise=0.0, seed=0) -> (runs, hardware)``: the bench grid's configurations
+    (samples x epochs x batch size x two model sizes) on the :data:`TWO_SHAPES` endpoints,
+    durations from their laws times log-normal noise of spread ``noise``."""
+    import itertools
+
+    import numpy as np
+
+    from delta.observations import Observation
+    from profiler import HardwareSpec
+    from profiler.composite import CompositeModel
+
+    configs = list(itertools.product((100, 250, 600, 1400), (1, 2, 5, 10), (16, 32, 128),
+                                     (2410, 85002)))
+    basis = CompositeModel(variables=("work", "batch", "model_size")).basis(
+        np.array([[s, e, b, 1, mp, 0] for s, e, b, mp in configs], dtype=float))
+    hardware = {"flat": HardwareSpec(cores=2, clock_ghz=2.0, memory_gb=4.0),
+                "steep": HardwareSpec(cores=1, clock_ghz=2.0, memory_gb=4.0)}
+
+    def make(noise: float = 0.0, seed: int = 0):
+        rng = np.random.default_rng(seed)
+        runs = [Observation(endpoint=ep, seconds=float(t * rng.lognormal(0.0, noise)),
+                            samples=s, epochs=e, batch_size=b, threads=1, model_params=mp)
+                for ep, coef in TWO_SHAPES.items()
+                for (s, e, b, mp), t in zip(configs, basis @ np.array(coef))]
+        return runs, hardware
+
+    return make
 
 
 def run_delta(*args: str, env: dict | None = None, cwd: Path | None = None):

@@ -228,31 +228,29 @@ def test_suggest_shares_one_budget_across_endpoints():
     assert all(cands[i][0] == "pi3" for i in picks[:2])
 
 
-def test_a_calibration_plan_explores_a_shape_the_fleet_does_not_share(monkeypatch, bench_grid):
-    """Real runs (the bench's grid): with two threads the larger model costs no more per
-    step, with one thread it doubles it, so neither endpoint's shape is the other's.
-    Planned with the shape doubt its predictions take, a new endpoint's first two runs were
-    both of the larger model; design plans with a wider doubt until the endpoint has as
-    many runs as its law has terms (``Profile.explore``), and predictions do not change."""
+def test_a_calibration_plan_explores_a_shape_the_fleet_does_not_share(monkeypatch, two_shapes):
+    """Beside a fleet whose larger model costs a build and per-step time, a new endpoint
+    where model size costs nothing: planned with the shape doubt its predictions take, its
+    first two runs were both of the larger model; design plans with a wider doubt until
+    the endpoint has as many runs as its law has terms (``Profile.explore``), and
+    predictions do not change."""
     import profiler.profiles
 
-    grid, hw = bench_grid
+    grid, hw = two_shapes()
+    mine = [o for o in grid if o.endpoint == "flat"]
+    rows, _ = observation_matrix(mine)
 
-    def plan(new: str, old: str, runs: int = 0) -> tuple[set[int], np.ndarray, object]:
-        mine = [o for o in grid if o.endpoint == new]
-        rows, _ = observation_matrix(mine)
-        profs = fit_profiles([o for o in grid if o.endpoint == old] + mine[:runs], hw)
-        picks = suggest(profs, [(new, r) for r in rows], 2)
-        return {mine[i].model_params for i in picks}, profs[new].quantiles(rows), profs[new]
+    def plan(runs: int = 0) -> tuple[set[int], np.ndarray, object]:
+        profs = fit_profiles([o for o in grid if o.endpoint == "steep"] + mine[:runs], hw)
+        picks = suggest(profs, [("flat", r) for r in rows], 2)
+        return {mine[i].model_params for i in picks}, profs["flat"].quantiles(rows), profs["flat"]
 
-    pairs = (("local-t2", "local-t1"), ("local-t1", "local-t2"))
-    wide = [plan(new, old) for new, old in pairs]
-    assert all(sizes == {2410, 85002} for sizes, _, _ in wide)
-    terms = len(wide[0][2].model.coef_)
-    assert plan("local-t2", "local-t1", runs=terms - 1)[2].explore is not None
-    assert plan("local-t2", "local-t1", runs=terms)[2].explore is None
+    sizes, q_wide, prof = plan()
+    assert sizes == {2410, 85002}
+    terms = len(prof.model.coef_)
+    assert plan(runs=terms - 1)[2].explore is not None
+    assert plan(runs=terms)[2].explore is None
     monkeypatch.setattr(profiler.profiles, "EXPLORE_DOUBT", 1.0)  # the predictions' doubt
-    narrow = [plan(new, old) for new, old in pairs]
-    assert all(sizes == {85002} for sizes, _, _ in narrow)
-    for (_, q_wide, _), (_, q_narrow, _) in zip(wide, narrow):
-        np.testing.assert_array_equal(q_wide, q_narrow)
+    sizes, q_narrow, _ = plan()
+    assert sizes == {85002}
+    np.testing.assert_array_equal(q_wide, q_narrow)
