@@ -15,7 +15,7 @@ configurations the tuner will ask about (``queries``).  A run's noise is its rel
 noise plus an absolute jitter over its duration, the jitter the fleet's runs show
 (:func:`pooled_jitter`): where short runs are mostly start-up and scheduling jitter, they
 teach less.  While an endpoint explores the reference law's wider shape doubt, its relative
-noise is widened as much (:func:`_design_noise`).  On an endpoint with fewer than
+noise is widened too (:func:`_design_noise`).  On an endpoint with fewer than
 :data:`CHEAP_RUNS` runs and a law shape learned from other endpoints, candidates within
 ``tie`` of the best gain count as equally informative and the cheapest (shortest
 predicted run) wins, so a new endpoint is calibrated with short runs whenever they teach
@@ -33,7 +33,7 @@ from numpy.typing import NDArray
 from scipy.linalg import block_diag
 
 from profiler.composite import FEATURES
-from profiler.profiles import EXPLORE_DOUBT, Profile
+from profiler.profiles import Profile
 
 #: Relative spread of the law's misfit (real runtimes stray from any simple law by tens of
 #: percent away from where it was fitted).
@@ -56,6 +56,17 @@ JITTER_PSEUDO_COUNT = 10.0
 #: against 21% for two random ones, and 18% once not chosen for being short; development
 #: seeds 26%, 24%, 18%).
 CHEAP_RUNS = 3
+#: How much wider than the fit's run noise design plans with while an endpoint explores
+#: the reference law's shape (:func:`_design_noise`): the geometric middle between face
+#: value and the shape doubt's own widening (:data:`~profiler.profiles.EXPLORE_DOUBT`, 4).
+#: Measured (``bench/profiler_accuracy.py``, endpoint alone, designed n - random 2n in
+#: points for n = 2 / 3 / 4 / 6 / 8): reported seeds 0-49, 4x +1.2 / +0.2 / +0.2 / -0.2 /
+#: -0.2, 1x -1.1 / +0.6 / +0.3 / -0.1 / -0.5, 2x -1.4 / +0.1 / -0.1 / -0.3 / -0.4; summed
+#: over n on development seeds 1000-1024, 1100-1124, 1200-1224 and 1300-1324, 4x +0.9 /
+#: -0.1 / +1.5 / -0.9, 1x -0.5 / -3.1 / -0.4 / -3.2, 2x -2.7 / -4.6 / -1.4 / -4.1.  (4x
+#: was chosen on the first bench grid, whose one-thread endpoint strayed ~20% between
+#: worker processes.)
+EXPLORE_NOISE = 2.0
 #: Length scale of the misfit in natural-log units of each configuration variable (a run
 #: tells a lot about configurations within a factor of ~2.7 of it, little beyond).
 LENGTH_SCALE = 1.0
@@ -182,21 +193,17 @@ def _design_noise(profile: Profile) -> float:
     """The relative run noise design plans with.
 
     While an endpoint explores the reference law's shape (no other endpoint observed), its
-    relative noise is widened by :data:`~profiler.profiles.EXPLORE_DOUBT` as the shape
-    doubt is, so that design weighs a run's noise against the shape as the fit will: the
-    fit keeps the narrower doubt, and runs that look almost noise-free against the wide
-    one were taken where the fit could not use them.  A learned shape explores at face
-    value: what it leaves open is how this endpoint strays from the others', a bias the
-    runs' noise does not blur.  Measured (``bench/profiler_accuracy.py``, endpoint alone,
-    designed n - random 2n in points for n = 2 / 3 / 4 / 6 / 8, development seeds
-    1000-1199): -0.5 / +1.2 / +1.0 / +0.3 / +0.4 and +0.5 / +0.8 / +0.7 / -0.4 / -0.4
-    before, -1.0 / -0.5 / +0.5 / -0.7 / -0.5 and -1.4 / -1.3 / 0.0 / -2.1 / -0.4 after.
-    For a learned shape the same widening measured worse (new endpoint, n = 3 / 6:
-    +1.0 / +0.8 against -0.1 / +0.3), and so did widening the absolute jitter too (alone,
-    n = 2: +2.6).
+    relative noise is widened by :data:`EXPLORE_NOISE`: design plans against the wide
+    shape doubt (:data:`~profiler.profiles.EXPLORE_DOUBT`) while the fit keeps the narrower
+    one, so at face value runs look almost noise-free and go where the fit cannot use
+    them; widened as much as the shape doubt, design is the narrow doubt's with the misfit
+    and the jitter all but ignored.  A learned shape explores at face value: what it leaves
+    open is how this endpoint strays from the others', a bias the runs' noise does not
+    blur (widened, new endpoint, n = 3 / 6: +1.0 / +0.8 against -0.1 / +0.3 on the first
+    bench grid).
     """
     exploring_reference = profile.explore is not None and not profile.learned_shape
-    return profile.model.sigma_ * (EXPLORE_DOUBT if exploring_reference else 1.0)
+    return profile.model.sigma_ * (EXPLORE_NOISE if exploring_reference else 1.0)
 
 
 def suggest(profiles: Mapping[str, Profile], candidates: Sequence[tuple[str, NDArray]], k: int,

@@ -9,8 +9,8 @@ import pytest
 
 from delta.observations import Observation
 from profiler import HardwareSpec, fit_profiles, suggest
-from profiler.design import CHEAP_RUNS, _design_noise, design
-from profiler.profiles import EXPLORE_DOUBT, observation_matrix
+from profiler.design import CHEAP_RUNS, EXPLORE_NOISE, _design_noise, design
+from profiler.profiles import observation_matrix
 
 # A fleet whose speed follows its hardware: time ~ 1 / (clock * sqrt(cores)), arm 1.5x slower.
 FLEET = {
@@ -206,14 +206,14 @@ def test_a_shape_is_learned_once_another_endpoint_has_runs():
 
 
 def test_design_weighs_run_noise_against_the_reference_shape_as_the_fit_does():
-    # Exploring the reference law's shape, design widens the run noise as much as that
-    # shape's doubt (the fit keeps the narrower doubt); a learned shape explores at face
-    # value, and an endpoint with as many runs as terms does not explore at all.
+    # Exploring the reference law's shape, design widens the run noise (the fit keeps the
+    # narrower shape doubt); a learned shape explores at face value, and an endpoint with
+    # as many runs as terms does not explore at all.
     hw = {ep: FLEET[ep] for ep in ("desk", "laptop")}
     few = fit_profiles(runs("desk", CONFIGS[:1]), hw)
     desk, laptop = few["desk"], few["laptop"]
     assert desk.explore is not None and not desk.learned_shape
-    assert _design_noise(desk) == EXPLORE_DOUBT * desk.model.sigma_
+    assert _design_noise(desk) == EXPLORE_NOISE * desk.model.sigma_
     assert laptop.explore is not None and laptop.learned_shape
     assert _design_noise(laptop) == laptop.model.sigma_
     many = fit_profiles(runs("desk"), hw)["desk"]
