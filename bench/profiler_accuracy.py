@@ -3,6 +3,8 @@
     uv run python bench/profiler_accuracy.py               # analysis of the saved grid (~4 min)
     uv run python bench/profiler_accuracy.py --regenerate  # re-measure the grid (~15 min)
     uv run python bench/profiler_accuracy.py --exact-law 0.05  # the grid's runs redrawn
+    uv run python bench/profiler_accuracy.py --grid bench/data/profiler_grid_first.csv \
+        --exact-law 0.14 --seeds 200                        # two endpoints of unlike shapes
 
 The grid (``bench/data/profiler_grid.csv``, made by ``bench/profiler_grid.py``) is
 ``delta.fl.task.train_task`` on this machine over samples x epochs x batch size x two
@@ -33,6 +35,11 @@ prints:
 ``--exact-law SD`` first replaces every run's duration by its endpoint's law fitted on
 the whole grid times log-normal noise of spread ``SD``: a world where the law holds
 exactly, to tell what design loses to the law's misfit from what it loses by itself.
+``--grid PATH`` analyses another grid: ``bench/data/profiler_grid_first.csv`` is the first
+one measured (once; each model size in its own two worker processes per endpoint), whose
+two endpoints' laws differ in shape (the larger model 1.37x the smaller with one thread,
+0.99x with two, from their processes' speeds); with ``--exact-law`` it is a fleet whose
+shape a new endpoint does not share, as a GPU's beside CPUs.
 """
 
 from __future__ import annotations
@@ -288,8 +295,10 @@ def refit_cost(obs: list[Observation]) -> tuple[float, float, float]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--grid", type=Path, default=GRID,
+                    help=f"the grid's CSV (default {GRID.relative_to(HERE.parent)})")
     ap.add_argument("--regenerate", action="store_true", help="re-measure the grid first")
-    ap.add_argument("--seeds", type=int, default=SEEDS, help="seeds to average over")
+    ap.add_argument("--seeds", type=int, default=SEEDS, help="seeds per measurement to average over")
     ap.add_argument("--first-seed", type=int, default=0,
                     help="first seed (develop on other seeds than the reported 0.., e.g. 1000)")
     ap.add_argument("--exact-law", type=float, metavar="SD",
@@ -297,12 +306,15 @@ def main() -> None:
                          "and report the selection curves only")
     args = ap.parse_args()
     seeds = range(args.first_seed, args.first_seed + args.seeds)
-    if args.regenerate or not GRID.exists():
+    grid = args.grid
+    if args.regenerate or (grid == GRID and not grid.exists()):
         from bench.profiler_grid import generate
 
-        generate(GRID)
+        generate(grid)
+    if not grid.is_file():
+        ap.error(f"{grid}: no such file")
     t0 = time.perf_counter()
-    obs = read_observations(GRID)
+    obs = read_observations(grid)
     hardware = {ep: HardwareSpec(cores=int(ep[-1]), clock_ghz=2.0, memory_gb=4.0)
                 for ep in {o.endpoint for o in obs}}
     exact = args.exact_law is not None
@@ -312,7 +324,7 @@ def main() -> None:
               f"with log-normal noise {args.exact_law:g}")
     else:
         repeat_floor, cv_floor = noise_floor(obs)
-        print(f"grid: {len(obs)} runs of delta.fl.task.train_task ({GRID.name})")
+        print(f"grid: {len(obs)} runs of delta.fl.task.train_task ({grid.name})")
         print(f"noise floor: repeated runs median APE {repeat_floor:.1%}; "
               f"gradient boosting 10-fold CV on the whole grid median APE {cv_floor:.1%}")
         print(f"composite model trained on everything (10-fold CV per endpoint): median APE "
