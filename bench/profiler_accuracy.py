@@ -298,7 +298,7 @@ def main() -> None:
     ap.add_argument("--grid", type=Path, default=GRID,
                     help=f"the grid's CSV (default {GRID.relative_to(HERE.parent)})")
     ap.add_argument("--regenerate", action="store_true", help="re-measure the grid first")
-    ap.add_argument("--seeds", type=int, default=SEEDS, help="seeds per measurement to average over")
+    ap.add_argument("--seeds", type=int, default=SEEDS, help="seeds per measurement")
     ap.add_argument("--first-seed", type=int, default=0,
                     help="first seed (develop on other seeds than the reported 0.., e.g. 1000)")
     ap.add_argument("--exact-law", type=float, metavar="SD",
