@@ -193,8 +193,9 @@ def _split_curves(out: dict, m: int, ep: str, grid: list[Observation], hardware:
 def paired_gap(designed: list, random2n: list, draws: int = 2000) -> tuple[float, float, float]:
     """Designed minus random-2n median APE, and a 90% bootstrap interval over the runs.
 
-    Both selections share each run's split (measurement, endpoint, seed), so runs are resampled in
-    pairs: the interval says whether a gap is larger than what the splits alone make.
+    Both selections share each run's split (measurement, endpoint, seed), so runs are
+    resampled in pairs: the interval says whether a gap is larger than what the splits
+    alone make.
     """
     d = np.array([np.median(ape(q[:, 1], t)) for q, t in designed])
     r = np.array([np.median(ape(q[:, 1], t)) for q, t in random2n])

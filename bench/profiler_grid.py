@@ -14,7 +14,8 @@ speed is run noise spread over the grid, not a difference between model sizes or
 endpoints.  (The first grid ran each model size in its own two processes per endpoint: one
 endpoint's larger model came out 1.37x the smaller and the other's 0.99x, a difference
 between processes that the profiler read as a difference in the endpoints' laws; measured
-this way, 1.12x / 1.12x and 1.13x / 1.24x.)  A few configurations are repeated in every
+this way, 1.12x / 1.12x and 1.13x / 1.24x.  It is kept as
+``bench/data/profiler_grid_first.csv``.)  A few configurations are repeated in every
 worker to measure the noise floor.
 
 The grid is measured :data:`MEASUREMENTS` times, each with its own processes and order: a
