@@ -46,12 +46,13 @@ def two_shapes():
 
     import numpy as np
 
+    from bench.profiler_grid import BATCH, EPOCHS, SAMPLES
     from delta.observations import Observation
     from profiler import HardwareSpec
     from profiler.composite import CompositeModel
 
-    configs = list(itertools.product((100, 250, 600, 1400), (1, 2, 5, 10), (16, 32, 128),
-                                     (2410, 85002)))
+    # The bench's two model sizes (``MODELS``) have 2,410 and 85,002 parameters.
+    configs = list(itertools.product(SAMPLES, EPOCHS, BATCH, (2410, 85002)))
     basis = CompositeModel(variables=("work", "batch", "model_size")).basis(
         np.array([[s, e, b, 1, mp, 0] for s, e, b, mp in configs], dtype=float))
     hardware = {"flat": HardwareSpec(cores=2, clock_ghz=2.0, memory_gb=4.0),
