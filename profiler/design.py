@@ -185,25 +185,22 @@ def pooled_jitter(models: Sequence) -> float:
 
 def _design_cov(profile: Profile) -> NDArray:
     """The coefficient covariance design plans with: the model's, or while an endpoint has
-    too few runs to tell its shape, the wider one it still has to explore."""
+    too few runs to tell the reference law's shape, the wider one it still has to explore."""
     return profile.model.cov_ if profile.explore is None else profile.explore
 
 
 def _design_noise(profile: Profile) -> float:
     """The relative run noise design plans with.
 
-    While an endpoint explores the reference law's shape (no other endpoint observed), its
-    relative noise is widened by :data:`EXPLORE_NOISE`: design plans against the wide
-    shape doubt (:data:`~profiler.profiles.EXPLORE_DOUBT`) while the fit keeps the narrower
-    one, so at face value runs look almost noise-free and go where the fit cannot use
-    them; widened as much as the shape doubt, design is the narrow doubt's with the misfit
-    and the jitter all but ignored.  A learned shape explores at face value: what it leaves
-    open is how this endpoint strays from the others', a bias the runs' noise does not
-    blur (widened, new endpoint, n = 3 / 6: +1.0 / +0.8 against -0.1 / +0.3 on the first
-    bench grid).
+    While an endpoint explores the reference law's shape (:attr:`Profile.explore
+    <profiler.profiles.Profile>`), its relative noise is widened by
+    :data:`EXPLORE_NOISE`: design plans against the wide shape doubt
+    (:data:`~profiler.profiles.EXPLORE_DOUBT`) while the fit keeps the narrower one, so at
+    face value runs look almost noise-free and go where the fit cannot use them; widened
+    as much as the shape doubt, design is the narrow doubt's with the misfit and the
+    jitter all but ignored.
     """
-    exploring_reference = profile.explore is not None and not profile.learned_shape
-    return profile.model.sigma_ * (EXPLORE_NOISE if exploring_reference else 1.0)
+    return profile.model.sigma_ * (EXPLORE_NOISE if profile.explore is not None else 1.0)
 
 
 def suggest(profiles: Mapping[str, Profile], candidates: Sequence[tuple[str, NDArray]], k: int,

@@ -50,17 +50,20 @@ REFERENCE_BATCH = 32
 #: good to a factor of two or so per term).
 REFERENCE_SHAPE_SPREAD = 1.0
 REFERENCE = "<reference law>"
-#: Experiment design for an endpoint with fewer runs than its law has terms plans with
-#: this many times the shape doubt that its predictions take.  How far an endpoint's shape
-#: strays from the others' is itself unknown (an accelerator, or another build of the
-#: framework, can double a per-step cost or remove the model size's), and no covariance
-#: shows it: until its runs alone can tell every term, the prior's shape carries some
-#: directions of the prediction, so design should spread over all the shape may be, or the
-#: first runs can all land where they cannot tell the shapes apart (measured on the first
-#: bench grid: three runs of the larger model before the first of the smaller; and where
-#: the runs follow a law exactly, ``bench/profiler_accuracy.py --exact-law 0.18``, a new
-#: endpoint's four designed runs erred 18.6% against four random runs' 17.4%, and 16.9%
-#: once design kept exploring).
+#: Experiment design for an endpoint with fewer runs than its law has terms, and the
+#: reference law's shape (no other endpoint observed), plans with this many times the
+#: shape doubt that its predictions take.  First principles leave every term open by a
+#: factor of two or so, and no covariance shows how far off they are: until the runs alone
+#: can tell every term, the prior's shape carries some directions of the prediction, so
+#: design should spread over all the shape may be (measured on the first bench grid: three
+#: runs of the larger model before the first of the smaller).  A shape learned from other
+#: endpoints is planned with the predictions' own doubt: the wider one cost a new endpoint
+#: accuracy in the bench, where the endpoints share a shape and where the fleet's is
+#: another (``bench/profiler_accuracy.py``, designed n - random 2n summed over n = 2..8:
+#: development seeds 1000-1024 / 1100-1124 / 1200-1224 / 1300-1324, 4x -0.4 / -0.1 /
+#: -1.0 / -1.4 points, 1x -1.2 / -3.7 / -2.0 / -2.6; ``--grid
+#: bench/data/profiler_grid_first.csv --exact-law 0.14``, seeds 1000-1099 / 1100-1199,
+#: 4x +10.6 / +11.5, 1x +8.8 / +9.5).
 EXPLORE_DOUBT = 4.0
 #: Run-to-run noise assumed before any endpoint has shown its own (training tasks on shared
 #: machines vary by tens of percent).
@@ -109,15 +112,15 @@ class Profile:
     #: What an incremental refit reuses (``fit_profiles(..., previous=...)``).
     state: FitState | None = None
     #: The coefficients' covariance experiment design plans with while the endpoint has
-    #: fewer runs than its law has terms, too few to show its shape (``None`` after, and
-    #: design takes ``model.cov_``): under a wider shape doubt (:data:`EXPLORE_DOUBT`) than
-    #: the predictions', so that its first runs spread over what the shape leaves open.
+    #: the reference law's shape and fewer runs than its law has terms, too few to show
+    #: its shape (``None`` otherwise, and design takes ``model.cov_``): under a wider shape
+    #: doubt (:data:`EXPLORE_DOUBT`) than the predictions', so that its first runs spread
+    #: over what the shape leaves open.
     explore: NDArray | None = None
     #: Whether the prior's shape was learned from other observed endpoints (``False``: the
     #: reference law's, until a second endpoint has been observed).  Only a learned shape
     #: lets design calibrate with short runs (:data:`profiler.design.CHEAP_RUNS`); only the
-    #: reference law's has design widen the run noise while exploring
-    #: (:func:`profiler.design._design_noise`).
+    #: reference law's is explored (:attr:`explore`).
     learned_shape: bool = True
 
     def rows(self, samples: ArrayLike, epochs: ArrayLike, batch_size: ArrayLike,
@@ -222,7 +225,7 @@ def fit_profiles(observations: Iterable, hardware: Mapping[str, HardwareSpec],
         ref_hw = hardware_features([HardwareSpec()])
         reference = _FleetPrior(variables, ref, {REFERENCE: _reference_model(variables)},
                                 {REFERENCE: ref_hw[0]}, min_spread=UNCALIBRATED_SIGMA,
-                                shape_spread=REFERENCE_SHAPE_SPREAD)
+                                shape_spread=REFERENCE_SHAPE_SPREAD, explore=True)
     profiles: dict[str, Profile] = {}
     # Endpoints with no runs and the same hardware get the same prior model (fleets of
     # thousands of identical devices refit in milliseconds); distinct hardware without
@@ -277,15 +280,17 @@ class _FleetPrior:
     scale, with the speed its own runs show, so that even one run moves the whole law and
     never a cliff.  The work scales with the speed; the per-task overhead is a line in
     the speed across the pool (:class:`~profiler.fleet.Fleet`): start-up and tracing are
-    compute, dispatch is not.
+    compute, dispatch is not.  With ``explore`` (the reference law's pool), endpoints with
+    fewer runs than terms get :attr:`Profile.explore`.
     """
 
     def __init__(self, variables: tuple[str, ...], ref: NDArray,
                  pool: Mapping[str, CompositeModel], features: Mapping[str, NDArray],
-                 min_spread: float = 0.0, shape_spread: float = SHAPE_SPREAD):
+                 min_spread: float = 0.0, shape_spread: float = SHAPE_SPREAD,
+                 explore: bool = False):
         model = CompositeModel(variables=variables)
         self.model, self.min_spread, self.m = model, min_spread, len(pool)
-        self.shape_spread = shape_spread
+        self.shape_spread, self.explore = shape_spread, explore
         self.scaled = _work_mask(model)
         self.ref_basis = model.basis(ref)
         scaled = self.scaled
@@ -308,7 +313,7 @@ class _FleetPrior:
         ``features``, runs ``X, y`` with relative noise ``noise``) from ``view``.
 
         ``explore`` is :attr:`Profile.explore` for an endpoint with fewer runs than the
-        law has terms (``None`` otherwise): the coefficients' covariance under
+        law has terms if the pool is explored (``None`` otherwise): the covariance under
         :data:`EXPLORE_DOUBT` times the shape doubt, given the runs (a rank-n update of
         that prior, in relative units).
         """
@@ -331,7 +336,7 @@ class _FleetPrior:
         # Power prior: the others' shape counts less as the endpoint's own runs
         # accumulate, half as much once it has as many runs as the law has terms.
         power = 1.0 + len(y) / len(mean)
-        if len(y) >= len(mean):
+        if not self.explore or len(y) >= len(mean):
             return mean, cov * power, None
         wide = prior(EXPLORE_DOUBT * self.shape_spread)[1] * power
         A = basis / (noise * np.maximum(basis @ mean, 1e-12))[:, None]
@@ -383,7 +388,8 @@ class _FleetPrior:
                                shape_spread, view.offset, view.offset_var)
 
         means, covs = priors(self.shape_spread)
-        explore = priors(EXPLORE_DOUBT * self.shape_spread)[1]
+        explore = (priors(EXPLORE_DOUBT * self.shape_spread)[1] if self.explore
+                   else [None] * len(means))
         X, y = np.zeros((0, len(FEATURES))), np.zeros(0)
         coefs, posts, exact = prior_posteriors(means, covs)
         out = []

@@ -207,14 +207,14 @@ def test_a_shape_is_learned_once_another_endpoint_has_runs():
 
 def test_design_weighs_run_noise_against_the_reference_shape_as_the_fit_does():
     # Exploring the reference law's shape, design widens the run noise (the fit keeps the
-    # narrower shape doubt); a learned shape explores at face value, and an endpoint with
-    # as many runs as terms does not explore at all.
+    # narrower shape doubt); a learned shape is not explored, and an endpoint with as many
+    # runs as terms does not explore at all.
     hw = {ep: FLEET[ep] for ep in ("desk", "laptop")}
     few = fit_profiles(runs("desk", CONFIGS[:1]), hw)
     desk, laptop = few["desk"], few["laptop"]
     assert desk.explore is not None and not desk.learned_shape
     assert _design_noise(desk) == EXPLORE_NOISE * desk.model.sigma_
-    assert laptop.explore is not None and laptop.learned_shape
+    assert laptop.explore is None and laptop.learned_shape
     assert _design_noise(laptop) == laptop.model.sigma_
     many = fit_profiles(runs("desk"), hw)["desk"]
     assert many.explore is None and _design_noise(many) == many.model.sigma_
@@ -228,29 +228,33 @@ def test_suggest_shares_one_budget_across_endpoints():
     assert all(cands[i][0] == "pi3" for i in picks[:2])
 
 
-def test_a_calibration_plan_explores_a_shape_the_fleet_does_not_share(monkeypatch, two_shapes):
-    """Beside a fleet whose larger model costs a build and per-step time, a new endpoint
-    where model size costs nothing: planned with the shape doubt its predictions take, its
-    first two runs were both of the larger model; design plans with a wider doubt until
-    the endpoint has as many runs as its law has terms (``Profile.explore``), and
-    predictions do not change."""
+def test_only_the_reference_shape_is_explored_and_only_the_plan_changes(monkeypatch,
+                                                                         two_shapes):
+    """An endpoint alone explores the reference law's shape until it has as many runs as
+    its law has terms (``Profile.explore``): that changes its calibration plan, not its
+    predictions.  Beside a fleet whose shape differs, a new endpoint is planned with the
+    predictions' own doubt (exploring cost the bench: ``EXPLORE_DOUBT``)."""
     import profiler.profiles
 
     grid, hw = two_shapes()
     mine = [o for o in grid if o.endpoint == "flat"]
     rows, _ = observation_matrix(mine)
 
-    def plan(runs: int = 0) -> tuple[set[int], np.ndarray, object]:
-        profs = fit_profiles([o for o in grid if o.endpoint == "steep"] + mine[:runs], hw)
-        picks = suggest(profs, [("flat", r) for r in rows], 2)
-        return {mine[i].model_params for i in picks}, profs["flat"].quantiles(rows), profs["flat"]
+    def plan(runs: int, fleet: bool = False) -> tuple[list[int], np.ndarray, object]:
+        others = [o for o in grid if o.endpoint == "steep"] if fleet else []
+        profs = fit_profiles(others + mine[:runs], hw if fleet else {"flat": hw["flat"]},
+                             variables=("work", "batch", "model_size"))
+        prof = profs["flat"]
+        return suggest(profs, [("flat", r) for r in rows], 3), prof.quantiles(rows), prof
 
-    sizes, q_wide, prof = plan()
-    assert sizes == {2410, 85002}
+    picks, q_wide, prof = plan(1)
     terms = len(prof.model.coef_)
-    assert plan(runs=terms - 1)[2].explore is not None
-    assert plan(runs=terms)[2].explore is None
+    assert prof.explore is not None and not prof.learned_shape
+    assert plan(terms - 1)[2].explore is not None
+    assert plan(terms)[2].explore is None
+    beside = plan(0, fleet=True)[2]
+    assert beside.learned_shape and beside.explore is None
     monkeypatch.setattr(profiler.profiles, "EXPLORE_DOUBT", 1.0)  # the predictions' doubt
-    sizes, q_narrow, _ = plan()
-    assert sizes == {85002}
+    narrow, q_narrow, _ = plan(1)
+    assert narrow != picks
     np.testing.assert_array_equal(q_wide, q_narrow)
