@@ -47,14 +47,14 @@ JITTER_PSEUDO_COUNT = 10.0
 #: run; later runs do not.  The first runs mostly show what the fleet's prior leaves open
 #: on any run (the endpoint's speed and start-up), so a short run serves; later ones must
 #: separate terms, and a cheaper run that separates less is a false economy.  Measured
-#: (``bench/profiler_accuracy.py``, designed n against random 2n, gaps summed over
-#: n = 2..8 and both cases): a cheap preference for every run 6.6 pp, for the first 3
-#: runs 4.5 pp; on development seeds 4.1 and 1.5 pp (1, 2 or 5 runs: 2.5, 2.1, 3.0).
-#: Not while the shape is the reference law's (no other endpoint observed): then the
-#: shape is open too, and short runs, whose differences are mostly start-up and noise,
-#: cannot tell its terms apart (measured on an endpoint alone: two designed runs erred 27%
-#: against 21% for two random ones, and 18% once not chosen for being short; development
-#: seeds 26%, 24%, 18%).
+#: (``bench/profiler_accuracy.py``, new endpoint, designed n - random 2n summed over n =
+#: 2..8, development seeds 1000-1024 / 1100-1124): no cheap runs +1.2 / +1.6 points, the
+#: first 2 -0.8 / -3.4, 3 -1.2 / -3.7, 5 -0.3 / -3.9.  (On the first bench grid, summed
+#: over both cases: every run cheap 6.6, the first 3 4.5 points.)  Not while the shape is
+#: the reference law's (no other endpoint observed): then the shape is open too, and short
+#: runs, whose differences are mostly start-up and noise, cannot tell its terms apart
+#: (measured on an endpoint alone: two designed runs erred 27% against 21% for two random
+#: ones, and 18% once not chosen for being short; development seeds 26%, 24%, 18%).
 CHEAP_RUNS = 3
 #: How much wider than the fit's run noise design plans with while an endpoint explores
 #: the reference law's shape (:func:`_design_noise`): the geometric middle between face
