@@ -27,6 +27,9 @@ prints:
   splits (also per endpoint and per measurement: one measurement's worker processes move
   the gap by a point or so), and the measured seconds the chosen runs took (median per
   split: the calibration's cost);
+- a fleet calibrating together: every endpoint with n random runs, each endpoint's other
+  runs predicted with the others' runs (its prior's shape learned from their fits) and
+  alone (the reference law's prior);
 - cold start: an emulated fleet (the FLoX testbed's hardware, durations = real runs x the
   emulator's hidden speed) where each endpoint is predicted from hardware alone and ranked
   against the others;
@@ -69,6 +72,8 @@ N_EXPERIMENTS = (2, 3, 4, 6, 8)
 #: +-0.7.  Seeds per measurement: 4 measurements x 50 seeds = 200 splits per endpoint.
 SEEDS = 50
 HELD_OUT = 0.5
+#: Seeds per measurement for the fleet in which every endpoint has a few runs.
+FEW_SEEDS = 10
 
 
 def ape(pred: np.ndarray, true: np.ndarray) -> np.ndarray:
@@ -188,6 +193,31 @@ def _split_curves(out: dict, m: int, ep: str, grid: list[Observation], hardware:
                 out[n][key].append(evaluate(fleet, hw, ep, picks, test, mine))
                 if key == "random2n":
                     out[n]["random2n_s"].append(sum(o.seconds for o in picks))
+
+
+def few_runs_each(obs: list[Observation], hardware: dict, seeds: range) -> dict:
+    """Per n, median APE of each endpoint's other runs when *every* endpoint has n random
+    runs: fitted together (each prior learned from the others) and each alone (the
+    reference law's prior); one entry per (measurement, endpoint, seed)."""
+    out: dict = {n: {"fleet": [], "alone": []} for n in N_EXPERIMENTS}
+    for runs in measurements(obs):
+        grid = [o for o in runs if not o.extra.get("repeat")]
+        mine = {ep: [o for o in grid if o.endpoint == ep] for ep in hardware}
+        for seed in seeds:
+            rng = np.random.default_rng(seed)
+            order = {ep: rng.permutation(len(m)) for ep, m in mine.items()}
+            for n in N_EXPERIMENTS:
+                chosen = {ep: [mine[ep][i] for i in order[ep][:n]] for ep in mine}
+                together = profiles_for([o for c in chosen.values() for o in c], hardware,
+                                        grid, "train", "bench")
+                for ep in mine:
+                    test = [mine[ep][i] for i in order[ep][n:]]
+                    alone = profiles_for(chosen[ep], {ep: hardware[ep]}, mine[ep], "train",
+                                         "bench")[ep]
+                    for key, prof in (("fleet", together[ep]), ("alone", alone)):
+                        q, t = answer(prof, test)
+                        out[n][key].append(float(np.median(ape(q[:, 1], t))))
+    return out
 
 
 def paired_gap(designed: list, random2n: list, draws: int = 2000) -> tuple[float, float, float]:
@@ -367,6 +397,12 @@ def main() -> None:
     if exact:
         print(f"(analysis took {time.perf_counter() - t0:.0f} s)")
         return
+    few = few_runs_each(obs, hardware, seeds[:FEW_SEEDS])
+    print(f"\nevery endpoint with n random runs, {min(len(seeds), FEW_SEEDS)} seeds x "
+          f"{len(hardware)} endpoints x {len(measurements(obs))} measurements: median APE "
+          "of its other runs, fitted together / each alone")
+    print("  " + "  ".join(f"n={n}: {np.median(f['fleet']):.1%} / {np.median(f['alone']):.1%}"
+                           for n, f in few.items()))
     acc, cold_ape, pairs = cold_start(obs)
     print(f"\ncold start (FLoX fleet, leave one out): {acc:.0%} of {pairs} pairs ranked "
           f"correctly from hardware alone; median APE of the hardware-only p50 {cold_ape:.0%}")

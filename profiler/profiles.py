@@ -50,6 +50,18 @@ REFERENCE_BATCH = 32
 #: good to a factor of two or so per term).
 REFERENCE_SHAPE_SPREAD = 1.0
 REFERENCE = "<reference law>"
+#: Relative doubt about each coefficient of the reference law's shape where it only fills
+#: in what an endpoint's runs leave open of the shape it gives the fleet
+#: (:func:`_first_pass`): wider than :data:`REFERENCE_SHAPE_SPREAD`, so that the runs
+#: decide what they can tell.  Measured on splits of the bench grid (both endpoints with
+#: n = 1 / 2 / 3 / 4 / 6 random runs, median APE of their other runs): 1x 21.6 / 17.5 /
+#: 15.7 / 14.0 / 12.7%, 4x 21.6 / 17.6 / 16.1 / 14.2 / 13.0%, 16x 21.6 / 17.8 / 15.1 /
+#: 15.0 / 13.7%; each alone 21.3 / 18.4 / 16.8 / 14.6 / 13.3%, and from weak fits 56.9 /
+#: 34.4 / 25.2 / 19.3 / 14.3%.  On ten seeds of the six-endpoint fleets of
+#: ``tests/test_profiler_fleet.py`` (laws of 3, 5 and 7 terms, six runs each), the observed
+#: endpoints erred 14.7 / 10.6 / 13.9% at 1x, 13.1 / 6.2 / 9.5% at 4x, 13.9 / 5.6 / 8.7%
+#: at 16x, and 13.2 / 5.8 / 8.2% from weak fits.
+FILL_SHAPE_SPREAD = 4.0
 #: Experiment design for an endpoint with fewer runs than its law has terms, and the
 #: reference law's shape (no other endpoint observed), plans with this many times the
 #: shape doubt that its predictions take.  First principles leave every term open by a
@@ -86,13 +98,18 @@ TYPICAL_TASK = (500.0, 1.0, float(REFERENCE_BATCH), 1.0, 0.0, 0.0)
 
 @dataclass(frozen=True)
 class FitState:
-    """An endpoint's law fitted on its own runs alone, and a digest of those runs.
+    """An endpoint's law fitted on its own runs alone (twice: :func:`_first_pass`), and
+    a digest of those runs and its hardware.
 
-    The first pass of :func:`fit_profiles` depends on nothing but the endpoint's own runs,
-    so a refit reuses it as is while they are unchanged (most endpoints, most rounds).
+    The first pass of :func:`fit_profiles` depends on nothing but the endpoint's own runs
+    and hardware, so a refit reuses it as is while they are unchanged (most endpoints,
+    most rounds).
     """
 
+    #: Under a weak prior: the run noise the endpoint's runs show.
     alone: CompositeModel
+    #: Under the reference law's prior, widened: the shape the endpoint gives the fleet.
+    shaped: CompositeModel
     digest: bytes
 
 
@@ -208,24 +225,21 @@ def fit_profiles(observations: Iterable, hardware: Mapping[str, HardwareSpec],
     ref = (np.unique(X_all, axis=0)[-MAX_REFERENCE_ROWS:] if len(X_all)
            else np.array([TYPICAL_TASK]))
 
-    # Pass 1: every observed endpoint alone, with a weak prior (for its law's shape).
-    digests = {ep: _digest(X, y) for ep, (X, y) in data.items()}
-    kept = {ep: previous[ep].state.alone for ep in data
-            if previous and _unchanged(previous.get(ep), digests[ep], variables)}
-    alone = {ep: kept[ep] if ep in kept else CompositeModel(variables=variables).fit(X, y)
-             for ep, (X, y) in data.items()}
+    # Pass 1: every observed endpoint alone (its run noise, and its law's shape).
     features = dict(zip(hardware, hardware_features(list(hardware.values()))))
+    digests = {ep: _digest(X, y, features[ep]) for ep, (X, y) in data.items()}
+    states = {ep: previous[ep].state
+              if previous and _unchanged(previous.get(ep), digests[ep], variables)
+              else _first_pass(variables, X, y, features[ep], digests[ep])
+              for ep, (X, y) in data.items()}
+    alone = {ep: state.alone for ep, state in states.items()}
     # The fleet each prior is learned from, summarised once (leaving an endpoint out of it
     # is a downdate, so a refit stays linear in the fleet).  With nobody else observed,
     # the reference law (Keras training on a reference machine) stands in for the fleet,
     # with a wide doubt about its speed and its shape.
-    fleet = _FleetPrior(variables, ref, alone, features) if alone else None
-    reference = None
-    if len(alone) < 2:
-        ref_hw = hardware_features([HardwareSpec()])
-        reference = _FleetPrior(variables, ref, {REFERENCE: _reference_model(variables)},
-                                {REFERENCE: ref_hw[0]}, min_spread=UNCALIBRATED_SIGMA,
-                                shape_spread=REFERENCE_SHAPE_SPREAD, explore=True)
+    fleet = (_FleetPrior(variables, ref, {ep: s.shaped for ep, s in states.items()}, features)
+             if states else None)
+    reference = _reference_pool(variables, ref) if len(states) < 2 else None
     profiles: dict[str, Profile] = {}
     # Endpoints with no runs and the same hardware get the same prior model (fleets of
     # thousands of identical devices refit in milliseconds); distinct hardware without
@@ -238,16 +252,9 @@ def fit_profiles(observations: Iterable, hardware: Mapping[str, HardwareSpec],
         X, y = data[ep]
         ep_defaults = {k: float(np.median(X[:, FEATURES.index(k)])) for k in defaults}
         pool = fleet if fleet is not None and fleet.m > 1 else reference
-        view = pool.view(ep)
-        # Run noise: the endpoint's own residuals from the fit without the fleet prior (a
-        # prior the data disagree with must not inflate it), shrunk to the fleet's noise.
-        noise = shrunk_noise(alone[ep].residual_spread_, alone[ep].dof_, view.noise)
-        mean, cov, explore = pool.prior(view, features[ep], X, y, noise)
-        model = CompositeModel(variables=variables, prior_mean=mean, prior_cov=cov,
-                               noise_prior=noise, noise_fixed=True, calibrate=True).fit(X, y)
-        profiles[ep] = Profile(ep, "observations", len(y), model, ep_defaults,
-                               FitState(alone[ep], digests[ep]), explore,
-                               learned_shape=pool is fleet)
+        model, explore = pool.fit(ep, features[ep], X, y, alone[ep])
+        profiles[ep] = Profile(ep, "observations", len(y), model, ep_defaults, states[ep],
+                               explore, learned_shape=pool is fleet)
     if unobserved:
         pool = fleet if fleet is not None else reference
         models = pool.prior_models([features[eps[0]] for eps in unobserved.values()])
@@ -258,11 +265,43 @@ def fit_profiles(observations: Iterable, hardware: Mapping[str, HardwareSpec],
     return {ep: profiles[ep] for ep in hardware}
 
 
-def _digest(X: NDArray, y: NDArray) -> bytes:
-    """A fingerprint of an endpoint's runs (to tell unchanged ones at the next refit)."""
+def _first_pass(variables: tuple[str, ...], X: NDArray, y: NDArray, features: NDArray,
+                digest: bytes) -> FitState:
+    """An endpoint's runs (``X, y``, hardware ``features``) fitted on their own.
+
+    Under a weak prior for the run noise they show; under the reference law's prior, with
+    a wide doubt (:data:`FILL_SHAPE_SPREAD`), for the shape they give the fleet.  Under
+    the weak prior alone, what a few runs leave open of the shape was filled with the
+    prior's minimum-norm values, and two endpoints with a few runs each learned a shape
+    from each other that was worse than first principles (one run each: 57% median error
+    against 21% alone); first principles fill it now, and the runs decide the rest.
+    """
+    alone = CompositeModel(variables=variables).fit(X, y)
+    rows = np.unique(X, axis=0)[-MAX_REFERENCE_ROWS:]
+    # A term the runs never exercise (model size where none was recorded) is not theirs:
+    # its cost is in the terms they did exercise.
+    unexercised = ~(alone.basis(X) != 0).any(axis=0)
+    pool = _reference_pool(variables, rows, unexercised, FILL_SHAPE_SPREAD)
+    shaped, _ = pool.fit(None, features, X, y, alone)
+    return FitState(alone, shaped, digest)
+
+
+def _reference_pool(variables: tuple[str, ...], ref: NDArray, drop: NDArray | None = None,
+                    shape_spread: float = REFERENCE_SHAPE_SPREAD) -> _FleetPrior:
+    """The reference law (without the terms ``drop`` masks) as a pool of one, with a wide
+    doubt about its speed and ``shape_spread`` about its shape."""
+    return _FleetPrior(variables, ref, {REFERENCE: _reference_model(variables, drop)},
+                       {REFERENCE: hardware_features([HardwareSpec()])[0]},
+                       min_spread=UNCALIBRATED_SIGMA, shape_spread=shape_spread,
+                       explore=True)
+
+
+def _digest(X: NDArray, y: NDArray, features: NDArray) -> bytes:
+    """A fingerprint of an endpoint's runs and hardware (to tell unchanged ones at the
+    next refit)."""
     h = hashlib.blake2b(digest_size=16)
-    h.update(np.ascontiguousarray(X).tobytes())
-    h.update(np.ascontiguousarray(y).tobytes())
+    for a in (X, y, features):
+        h.update(np.ascontiguousarray(a, dtype=float).tobytes())
     return h.digest()
 
 
@@ -303,9 +342,23 @@ class _FleetPrior:
         self.fleet = Fleet(coefs, scales, np.array([features[ep] for ep in pool]),
                            np.array([m.sigma_ for m in pool.values()]), scaled)
 
-    def view(self, ep: str) -> FleetView:
+    def view(self, ep: str | None) -> FleetView:
         """The pool without ``ep`` (the whole pool if ``ep`` is not in it)."""
         return self.fleet.view(self.index.get(ep))
+
+    def fit(self, ep: str | None, features: NDArray, X: NDArray, y: NDArray,
+            alone: CompositeModel) -> tuple[CompositeModel, NDArray | None]:
+        """Endpoint ``ep``'s runs ``X, y`` fitted under its prior from the rest of the pool,
+        and its :attr:`Profile.explore`; ``alone`` is its fit under a weak prior."""
+        view = self.view(ep)
+        # Run noise: the endpoint's own residuals from the fit without the pool's prior (a
+        # prior the data disagree with must not inflate it), shrunk to the pool's noise.
+        noise = shrunk_noise(alone.residual_spread_, alone.dof_, view.noise)
+        mean, cov, explore = self.prior(view, features, X, y, noise)
+        model = CompositeModel(variables=self.model.variables, prior_mean=mean,
+                               prior_cov=cov, noise_prior=noise, noise_fixed=True,
+                               calibrate=True).fit(X, y)
+        return model, explore
 
     def prior(self, view: FleetView, features: NDArray, X: NDArray, y: NDArray,
               noise: float) -> tuple[NDArray, NDArray, NDArray | None]:
@@ -405,10 +458,14 @@ def _work_mask(model: CompositeModel) -> NDArray:
     return np.array([t.startswith(WORK_TERMS) for t in model.terms])
 
 
-def _reference_model(variables: tuple[str, ...]) -> CompositeModel:
-    """The reference law on one unit of capacity (1 GHz, 1 core), as a fitted model."""
+def _reference_model(variables: tuple[str, ...],
+                     drop: NDArray | None = None) -> CompositeModel:
+    """The reference law on one unit of capacity (1 GHz, 1 core), as a fitted model;
+    without the terms ``drop`` masks."""
     model = CompositeModel(variables=variables)
     mean = np.array([_reference_coef(t, variables) for t in model.terms])
+    if drop is not None:
+        mean = np.where(drop, 0.0, mean)
     model.set_params(prior_mean=mean, prior_cov=np.diag((1e-3 * mean + 1e-12) ** 2),
                      noise_prior=REFERENCE_NOISE)
     return model.fit(np.zeros((0, len(FEATURES))), np.zeros(0))

@@ -4,8 +4,9 @@
 first from the quadratic implementation the linear one replaced (a refit of the others
 per endpoint), re-captured when the model itself changed (overhead as a line in the
 speed, the first-principles reference law, leave-one-out calibrated noise, a floor on
-every fixed cost's prior spread); any other change to the fast path must keep
-reproducing them.
+every fixed cost's prior spread, the fleet's shapes from fits where first principles fill
+in what the runs leave open); any other change to the fast path must keep reproducing
+them.
 """
 
 from __future__ import annotations
