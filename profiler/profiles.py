@@ -58,9 +58,10 @@ REFERENCE = "<reference law>"
 #: 15.7 / 14.0 / 12.7%, 4x 21.6 / 17.6 / 16.1 / 14.2 / 13.0%, 16x 21.6 / 17.8 / 15.1 /
 #: 15.0 / 13.7%; each alone 21.3 / 18.4 / 16.8 / 14.6 / 13.3%, and from weak fits 56.9 /
 #: 34.4 / 25.2 / 19.3 / 14.3%.  On ten seeds of the six-endpoint fleets of
-#: ``tests/test_profiler_fleet.py`` (laws of 3, 5 and 7 terms, six runs each), the observed
-#: endpoints erred 14.7 / 10.6 / 13.9% at 1x, 13.1 / 6.2 / 9.5% at 4x, 13.9 / 5.6 / 8.7%
-#: at 16x, and 13.2 / 5.8 / 8.2% from weak fits.
+#: ``tests/test_profiler_fleet.py`` (laws of 3, 5 and 7 terms, six runs each; filled
+#: whatever the runs tell), the observed endpoints erred 14.7 / 10.6 / 13.9% at 1x, 13.1 /
+#: 6.2 / 9.5% at 4x, 13.9 / 5.6 / 8.7% at 16x, and 13.2 / 5.8 / 8.2% from weak fits (4x
+#: and filled only where the runs leave terms open: 13.2 / 5.7 / 9.5%).
 FILL_SHAPE_SPREAD = 4.0
 #: Experiment design for an endpoint with fewer runs than its law has terms, and the
 #: reference law's shape (no other endpoint observed), plans with this many times the
@@ -269,18 +270,25 @@ def _first_pass(variables: tuple[str, ...], X: NDArray, y: NDArray, features: ND
                 digest: bytes) -> FitState:
     """An endpoint's runs (``X, y``, hardware ``features``) fitted on their own.
 
-    Under a weak prior for the run noise they show; under the reference law's prior, with
-    a wide doubt (:data:`FILL_SHAPE_SPREAD`), for the shape they give the fleet.  Under
-    the weak prior alone, what a few runs leave open of the shape was filled with the
-    prior's minimum-norm values, and two endpoints with a few runs each learned a shape
-    from each other that was worse than first principles (one run each: 57% median error
-    against 21% alone); first principles fill it now, and the runs decide the rest.
+    Under a weak prior for the run noise they show and, if the runs tell every term of the
+    law, for the shape they give the fleet.  If they leave some open, the shape they give
+    is their fit under the reference law's prior with a wide doubt
+    (:data:`FILL_SHAPE_SPREAD`): under the weak prior, what the runs left open was filled
+    with the prior's minimum-norm values, and two endpoints with a few runs each learned a
+    shape from each other that was worse than first principles (one run each: 57% median
+    error against 21% alone); first principles fill it now, and the runs decide the rest.
+    (Filled where the runs tell every term too, exact laws without a per-epoch cost took
+    one from the reference law, and a balanced plan's finish times spread 17%.)
     """
     alone = CompositeModel(variables=variables).fit(X, y)
+    basis = alone.basis(X)
+    scale = np.abs(basis).max(axis=0)
+    if np.linalg.matrix_rank(basis / np.where(scale > 0, scale, 1.0)) >= basis.shape[1]:
+        return FitState(alone, alone, digest)  # the runs tell every term: nothing to fill
     rows = np.unique(X, axis=0)[-MAX_REFERENCE_ROWS:]
     # A term the runs never exercise (model size where none was recorded) is not theirs:
     # its cost is in the terms they did exercise.
-    unexercised = ~(alone.basis(X) != 0).any(axis=0)
+    unexercised = scale == 0
     pool = _reference_pool(variables, rows, unexercised, FILL_SHAPE_SPREAD)
     shaped, _ = pool.fit(None, features, X, y, alone)
     return FitState(alone, shaped, digest)
