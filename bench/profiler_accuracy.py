@@ -73,7 +73,7 @@ N_EXPERIMENTS = (2, 3, 4, 6, 8)
 SEEDS = 50
 HELD_OUT = 0.5
 #: Seeds per measurement for the fleet in which every endpoint has a few runs.
-FEW_SEEDS = 10
+FEW_SEEDS = 25
 
 
 def ape(pred: np.ndarray, true: np.ndarray) -> np.ndarray:
@@ -202,7 +202,7 @@ def few_runs_each(obs: list[Observation], hardware: dict, seeds: range) -> dict:
     out: dict = {n: {"fleet": [], "alone": []} for n in N_EXPERIMENTS}
     for runs in measurements(obs):
         grid = [o for o in runs if not o.extra.get("repeat")]
-        mine = {ep: [o for o in grid if o.endpoint == ep] for ep in hardware}
+        mine = {ep: [o for o in grid if o.endpoint == ep] for ep in sorted(hardware)}
         for seed in seeds:
             rng = np.random.default_rng(seed)
             order = {ep: rng.permutation(len(m)) for ep, m in mine.items()}
@@ -347,7 +347,7 @@ def main() -> None:
     t0 = time.perf_counter()
     obs = read_observations(grid)
     hardware = {ep: HardwareSpec(cores=int(ep[-1]), clock_ghz=2.0, memory_gb=4.0)
-                for ep in {o.endpoint for o in obs}}
+                for ep in sorted({o.endpoint for o in obs})}
     exact = args.exact_law is not None
     if exact:
         obs = exact_law(obs, hardware, args.exact_law)
