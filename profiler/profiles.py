@@ -109,7 +109,8 @@ class FitState:
 
     #: Under a weak prior: the run noise the endpoint's runs show.
     alone: CompositeModel
-    #: Under the reference law's prior, widened: the shape the endpoint gives the fleet.
+    #: The fit whose shape the endpoint gives the fleet: ``alone`` if its runs tell every
+    #: term, else under the reference law's prior, widened.
     shaped: CompositeModel
     digest: bytes
 
@@ -289,19 +290,20 @@ def _first_pass(variables: tuple[str, ...], X: NDArray, y: NDArray, features: ND
     # A term the runs never exercise (model size where none was recorded) is not theirs:
     # its cost is in the terms they did exercise.
     unexercised = scale == 0
-    pool = _reference_pool(variables, rows, unexercised, FILL_SHAPE_SPREAD)
+    pool = _reference_pool(variables, rows, unexercised, FILL_SHAPE_SPREAD, explore=False)
     shaped, _ = pool.fit(None, features, X, y, alone)
     return FitState(alone, shaped, digest)
 
 
 def _reference_pool(variables: tuple[str, ...], ref: NDArray, drop: NDArray | None = None,
-                    shape_spread: float = REFERENCE_SHAPE_SPREAD) -> _FleetPrior:
+                    shape_spread: float = REFERENCE_SHAPE_SPREAD,
+                    explore: bool = True) -> _FleetPrior:
     """The reference law (without the terms ``drop`` masks) as a pool of one, with a wide
-    doubt about its speed and ``shape_spread`` about its shape."""
+    doubt about its speed and ``shape_spread`` about its shape (explored: ``explore``)."""
     return _FleetPrior(variables, ref, {REFERENCE: _reference_model(variables, drop)},
                        {REFERENCE: hardware_features([HardwareSpec()])[0]},
                        min_spread=UNCALIBRATED_SIGMA, shape_spread=shape_spread,
-                       explore=True)
+                       explore=explore)
 
 
 def _digest(X: NDArray, y: NDArray, features: NDArray) -> bytes:
