@@ -92,9 +92,10 @@ def test_runs_changed_in_place_are_refitted():
 
 
 def test_a_hardware_change_refits_the_first_pass():
-    # Same runs, a corrected hardware description: the shape the endpoint gives the fleet
-    # was fitted under a prior that depends on it, so the first pass is redone.
-    obs = fleet(4, 8)
+    # Same runs, a corrected hardware description: the shape an endpoint with fewer runs
+    # than terms gives the fleet was fitted under a prior that depends on it, so the first
+    # pass is redone.
+    obs = fleet(4, 3)
     first = fit_profiles(obs, HW)
     hw = {**HW, "pi4": HardwareSpec(cores=4, clock_ghz=1.8, memory_gb=4, arch="arm64")}
     again, scratch = fit_profiles(obs, hw, previous=first), fit_profiles(obs, hw)
