@@ -31,8 +31,8 @@ def shared_data() -> Path:
 #: model size): the larger model costs "steep" a build and per-step time, "flat" nothing.
 #: They are what the first bench grid fitted for its one- and two-thread endpoints, whose
 #: model sizes each ran in their own worker processes; measured with both sizes in every
-#: process the two shapes agree (``bench/profiler_grid.py``), but endpoints whose shapes
-#: differ this way (a GPU beside a CPU) are what exploration is for.
+#: process the two shapes agree (``bench/profiler_grid.py``), but endpoints' shapes can
+#: differ this way (a GPU beside a CPU), and a fleet's prior must not hide it.
 TWO_SHAPES = {"flat": (0.169, 0.0, 0.0427, 0.00205, 0.0, 1e-5, 0.0),
               "steep": (0.157, 0.368, 0.0457, 0.00109, 0.0151, 0.0, 0.00027)}
 
